@@ -1,0 +1,85 @@
+namespace Crm.Data.Activities;
+
+/// <summary>One message or call on a conversation's timeline.</summary>
+public sealed class Activity
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    public Guid ConversationId { get; set; }
+
+    public Guid ContactId { get; set; }
+
+    public ActivityKind Kind { get; set; }
+
+    public ActivityDirection Direction { get; set; }
+
+    public string? Body { get; set; }
+
+    public List<MediaItem> Media { get; set; } = [];
+
+    /// <summary>OpenPhone's raw status (<c>queued</c>, <c>delivered</c>, <c>no-answer</c>, …): its vocabulary grows, so no enum.</summary>
+    public string? Status { get; set; }
+
+    /// <summary>OpenPhone's id, <c>AC…</c>: the dedupe key for messages and calls.</summary>
+    public string? OpenPhoneId { get; set; }
+
+    public string? FromNumber { get; set; }
+
+    public List<string> ToNumbers { get; set; } = [];
+
+    /// <summary>OpenPhone's createdAt: when it happened, not when we heard of it.</summary>
+    public DateTimeOffset OccurredAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public string? ErrorText { get; set; }
+
+    public int? DurationSeconds { get; set; }
+
+    public DateTimeOffset? AnsweredAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public List<MediaItem> Recordings { get; set; } = [];
+
+    public MediaItem? Voicemail { get; set; }
+
+    public string? AiSummary { get; set; }
+
+    public List<string> AiNextSteps { get; set; } = [];
+
+    public List<TranscriptLine> Transcript { get; set; } = [];
+}
+
+/// <summary>A media attachment, recording or voicemail: where it is and what it is.</summary>
+public sealed class MediaItem
+{
+    public required string Url { get; set; }
+
+    public string? Type { get; set; }
+
+    public int? DurationSeconds { get; set; }
+}
+
+public sealed class TranscriptLine
+{
+    public string? Speaker { get; set; }
+
+    public required string Text { get; set; }
+
+    public double? StartSeconds { get; set; }
+
+    public double? EndSeconds { get; set; }
+}
+
+public enum ActivityKind
+{
+    Message,
+    Call,
+}
+
+public enum ActivityDirection
+{
+    Incoming,
+    Outgoing,
+}

@@ -1,0 +1,31 @@
+using Crm.Data.Activities;
+using Crm.Data.Contacts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Crm.Data.Configurations;
+
+internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
+{
+    public void Configure(EntityTypeBuilder<Activity> builder)
+    {
+        builder.Property(a => a.Id).ValueGeneratedNever();
+        builder.Property(a => a.Kind).HasConversion<string>().HasMaxLength(16);
+        builder.Property(a => a.Direction).HasConversion<string>().HasMaxLength(16);
+        builder.Property(a => a.Status).HasMaxLength(32);
+        builder.Property(a => a.OpenPhoneId).HasMaxLength(100);
+        builder.Property(a => a.FromNumber).HasMaxLength(20);
+
+        builder.OwnsMany(a => a.Media, media => media.ToJson());
+        builder.OwnsMany(a => a.Recordings, recordings => recordings.ToJson());
+        builder.OwnsOne(a => a.Voicemail, voicemail => voicemail.ToJson());
+        builder.OwnsMany(a => a.Transcript, transcript => transcript.ToJson());
+
+        builder.HasOne<Conversations.Conversation>().WithMany(c => c.Activities).HasForeignKey(a => a.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Contact>().WithMany().HasForeignKey(a => a.ContactId).OnDelete(DeleteBehavior.Cascade);
+
+        builder.HasIndex(a => a.OpenPhoneId).IsUnique();
+        builder.HasIndex(a => new { a.ConversationId, a.OccurredAt, a.Id });
+        builder.HasIndex(a => a.ContactId);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net.Mail;
+using Crm.Data.Phones;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Data.Contacts;
+
+/// <summary>What a caller may set on a contact; null means "leave as is" on update.</summary>
+public sealed record ContactChanges(
+    string? FirstName = null,
+    string? LastName = null,
+    string? Company = null,
+    string? Email = null,
+    string? Phone = null,
+    Address? Address = null,
+    string? TimeZone = null,
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyDictionary<string, string>? CustomFields = null);
+
+/// <summary>Contact business facts, called the same way from mutations, webhooks and imports.</summary>
+public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
+{
+    public async Task<Contact> CreateAsync(ContactChanges changes, ContactSource source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var now = clock.GetUtcNow();
+        var contact = new Contact { Source = source, CreatedAt = now, UpdatedAt = now };
+        await ApplyAsync(contact, changes, cancellationToken);
+        db.Contacts.Add(contact);
+        await SaveAsync(contact, cancellationToken);
+        return contact;
+    }
+
+    public async Task<Contact> UpdateAsync(Guid id, ContactChanges changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+            ?? throw new NotFoundException(nameof(Contact), id);
+        await ApplyAsync(contact, changes, cancellationToken);
+        contact.UpdatedAt = clock.GetUtcNow();
+        await SaveAsync(contact, cancellationToken);
+        return contact;
+    }
+
+    /// <summary>Deletes the contact with its conversations and timeline.</summary>
+    public async Task<Contact> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+            ?? throw new NotFoundException(nameof(Contact), id);
+        db.Contacts.Remove(contact);
+        await db.SaveChangesAsync(cancellationToken);
+        return contact;
+    }
+
+    private async Task ApplyAsync(Contact contact, ContactChanges changes, CancellationToken cancellationToken)
+    {
+        if (changes.Phone is not null)
+        {
+            contact.Phone = await NormalizeUniquePhoneAsync(contact.Id, changes.Phone, cancellationToken);
+        }
+
+        if (changes.Email is not null)
+        {
+            contact.Email = NormalizeEmail(changes.Email);
+        }
+
+        contact.FirstName = Clean(changes.FirstName) ?? (changes.FirstName is null ? contact.FirstName : null);
+        contact.LastName = Clean(changes.LastName) ?? (changes.LastName is null ? contact.LastName : null);
+        contact.Company = Clean(changes.Company) ?? (changes.Company is null ? contact.Company : null);
+        contact.TimeZone = changes.TimeZone is null ? contact.TimeZone : NormalizeTimeZone(changes.TimeZone);
+        contact.Address = changes.Address ?? contact.Address;
+        if (changes.Tags is not null)
+        {
+            contact.Tags = [.. changes.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
+        }
+
+        if (changes.CustomFields is not null)
+        {
+            contact.CustomFields = new Dictionary<string, string>(changes.CustomFields);
+        }
+    }
+
+    private async Task<string?> NormalizeUniquePhoneAsync(Guid contactId, string input, CancellationToken cancellationToken)
+    {
+        if (input.Trim().Length == 0)
+        {
+            return null;
+        }
+
+        if (!PhoneNumberNormalizer.TryNormalize(input, out var phone))
+        {
+            throw new InvalidPhoneNumberException(input);
+        }
+
+        var existing = await db.Contacts.Where(c => c.Phone == phone && c.Id != contactId)
+            .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
+        return existing is { } id ? throw new DuplicateContactException(id, phone) : phone;
+    }
+
+    private async Task SaveAsync(Contact contact, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation() && contact.Phone is not null)
+        {
+            // Lost a race with a concurrent create of the same phone: report the winner.
+            db.ChangeTracker.Clear();
+            var winner = await db.Contacts.AsNoTracking().Where(c => c.Phone == contact.Phone)
+                .Select(c => c.Id).FirstAsync(cancellationToken);
+            throw new DuplicateContactException(winner, contact.Phone);
+        }
+    }
+
+    private static string? NormalizeEmail(string input)
+    {
+        var email = input.Trim();
+        if (email.Length == 0)
+        {
+            return null;
+        }
+
+        return email.Length <= 254 && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email
+            ? email
+            : throw new InvalidFieldException("email", $"'{input}' is not a valid email address.");
+    }
+
+    private static string? NormalizeTimeZone(string input)
+    {
+        var id = input.Trim();
+        if (id.Length == 0)
+        {
+            return null;
+        }
+
+        return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId
+            ? zone.Id
+            : throw new InvalidFieldException("timeZone", $"'{input}' is not an IANA time zone.");
+    }
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,46 @@
+using Crm.Data.Activities;
+using Crm.Data.Contacts;
+using Crm.Data.Conversations;
+using Crm.Data.PhoneNumbers;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Data;
+
+/// <summary>The CRM's one unit of work, shared by both database providers.</summary>
+/// <remarks>
+/// Each provider has its own migration set, bound to a derived context:
+/// <c>dotnet ef migrations add &lt;Name&gt; --project src/Crm.Data --startup-project src/Crm.GraphQL --context PostgresCrmDbContext --output-dir Migrations/Postgres</c>
+/// and the same with <c>SqliteCrmDbContext</c> / <c>Migrations/Sqlite</c>. <c>scripts/add-migration.sh &lt;Name&gt;</c> runs both.
+/// </remarks>
+public abstract class CrmDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<Activity> Activities => Set<Activity>();
+
+    public DbSet<PhoneNumber> PhoneNumbers => Set<PhoneNumber>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+    }
+}
+
+/// <summary>Production provider.</summary>
+public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options);
+
+/// <summary>Embedded default provider.</summary>
+public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> options) : CrmDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // SQLite has no timestamp type: stored as sortable integers so ORDER BY and range filters run in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+    }
+}

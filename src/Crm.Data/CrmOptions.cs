@@ -1,0 +1,16 @@
+namespace Crm.Data;
+
+/// <summary>Settings under <c>Crm</c>.</summary>
+public sealed class CrmOptions
+{
+    public const string Section = "Crm";
+
+    /// <summary>Apply pending migrations at start. Operators who migrate separately turn it off.</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>Seed demo data into an empty database. Unset: on for the embedded default, off for PostgreSQL.</summary>
+    public bool? SeedDemoData { get; set; }
+
+    /// <summary>The embedded database file, relative to the content root.</summary>
+    public string SqlitePath { get; set; } = "data/crm.db";
+}

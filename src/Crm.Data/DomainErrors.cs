@@ -1,0 +1,33 @@
+namespace Crm.Data;
+
+/// <summary>A business rule refused the operation; nothing was written.</summary>
+/// <remarks>Callers map each subclass to a typed error (GraphQL payload errors, webhook logs).</remarks>
+public abstract class DomainException(string message) : Exception(message);
+
+public sealed class InvalidPhoneNumberException(string input)
+    : DomainException($"'{input}' is not a valid phone number.")
+{
+    public string Input { get; } = input;
+}
+
+/// <summary>A field's value is malformed (email, time zone, …).</summary>
+public sealed class InvalidFieldException(string field, string message) : DomainException(message)
+{
+    public string Field { get; } = field;
+}
+
+public sealed class DuplicateContactException(Guid existingContactId, string phone)
+    : DomainException($"A contact with phone {phone} already exists.")
+{
+    public Guid ExistingContactId { get; } = existingContactId;
+
+    public string Phone { get; } = phone;
+}
+
+public sealed class NotFoundException(string typeName, Guid id)
+    : DomainException($"{typeName} not found.")
+{
+    public string TypeName { get; } = typeName;
+
+    public Guid Id { get; } = id;
+}

@@ -1,0 +1,90 @@
+using Crm.Data.Activities;
+using Crm.GraphQL.Loading;
+using Crm.GraphQL.Paging;
+using Crm.GraphQL.Schema;
+using GraphQL.Types;
+
+namespace Crm.GraphQL.Activities;
+
+internal sealed class ActivityType : ObjectGraphType<Activity>
+{
+    public ActivityType()
+    {
+        Name = "Activity";
+        Description = "One message or call on a conversation's timeline.";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        Field(x => x.Kind, type: typeof(NonNullGraphType<ActivityKindType>)).Description("Message or call.");
+        Field(x => x.Direction, type: typeof(NonNullGraphType<ActivityDirectionType>)).Description("Whether the contact or the business started it.");
+        Field(x => x.Body, nullable: true).Description("The message text; null for calls.");
+        Field(x => x.Media, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<MediaItemType>>>)).Description("Pictures and files attached to a message.");
+        Field(x => x.Status, nullable: true).Description("OpenPhone's status: queued, sent, delivered, failed, received for messages; completed, missed, no-answer … for calls.");
+        Field(x => x.ErrorText, nullable: true).Description("Why a message failed, when it did.");
+        Field(x => x.OpenPhoneId, nullable: true).Description("OpenPhone's id (AC…).");
+        Field(x => x.FromNumber, nullable: true).Description("The sending number in E.164.");
+        Field(x => x.ToNumbers).Description("The receiving numbers in E.164.");
+        Field(x => x.OccurredAt).Description("When it happened (OpenPhone's createdAt).");
+        Field(x => x.CreatedAt).Description("When the CRM recorded it.");
+        Field(x => x.DurationSeconds, nullable: true).Description("Call length in seconds.");
+        Field(x => x.AnsweredAt, nullable: true).Description("When the call was answered; null for a missed call.");
+        Field(x => x.CompletedAt, nullable: true).Description("When the call ended.");
+        Field(x => x.Recordings, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<MediaItemType>>>)).Description("Call recordings.");
+        Field(x => x.Voicemail, type: typeof(MediaItemType)).Description("The voicemail left on a missed call.");
+        Field(x => x.AiSummary, nullable: true).Description("OpenPhone's AI summary of the call.");
+        Field(x => x.AiNextSteps).Description("OpenPhone's AI next steps for the call.");
+        Field(x => x.Transcript, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<TranscriptLineType>>>)).Description("The call transcript, line by line.");
+        Field<NonNullGraphType<BooleanGraphType>>("missed")
+            .Description("True for a call that nobody answered (missed, no-answer, or voicemail).")
+            .Resolve(ctx => ctx.Source.Kind == ActivityKind.Call && ctx.Source.AnsweredAt is null && ctx.Source.DurationSeconds is null);
+        Field<NonNullGraphType<IdGraphType>>("conversationId")
+            .Description("The conversation this belongs to (its global id).")
+            .Resolve(ctx => NodeId.Encode("Conversation", ctx.Source.ConversationId));
+        Field<Contacts.ContactType>("contact")
+            .Description("The contact on the other end.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
+    }
+}
+
+internal sealed class ActivityKindType : EnumerationGraphType<ActivityKind>
+{
+    public ActivityKindType()
+    {
+        Name = "ActivityKind";
+        Description = "What an activity is.";
+    }
+}
+
+internal sealed class ActivityDirectionType : EnumerationGraphType<ActivityDirection>
+{
+    public ActivityDirectionType()
+    {
+        Name = "ActivityDirection";
+        Description = "INCOMING: from the contact. OUTGOING: from the business.";
+    }
+}
+
+internal sealed class MediaItemType : ObjectGraphType<MediaItem>
+{
+    public MediaItemType()
+    {
+        Name = "MediaItem";
+        Description = "A file held by OpenPhone: a picture, a recording or a voicemail.";
+        Field(x => x.Url).Description("Where to fetch it.");
+        Field(x => x.Type, nullable: true).Description("Its MIME type.");
+        Field(x => x.DurationSeconds, nullable: true).Description("Length of a recording or voicemail in seconds.");
+    }
+}
+
+internal sealed class TranscriptLineType : ObjectGraphType<TranscriptLine>
+{
+    public TranscriptLineType()
+    {
+        Name = "TranscriptLine";
+        Description = "One utterance of a call transcript.";
+        Field(x => x.Speaker, nullable: true).Description("Who spoke.");
+        Field(x => x.Text).Description("What was said.");
+        Field(x => x.StartSeconds, nullable: true).Description("Offset from the start of the call.");
+        Field(x => x.EndSeconds, nullable: true).Description("Offset of the end of the utterance.");
+    }
+}
+
+internal sealed class ActivitiesConnectionType() : ConnectionGraphType<ActivityType, Activity>("Activities", "A page of a timeline, newest first.");

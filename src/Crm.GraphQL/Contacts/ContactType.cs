@@ -1,0 +1,79 @@
+using Crm.Data;
+using Crm.Data.Contacts;
+using Crm.GraphQL.Conversations;
+using Crm.GraphQL.Paging;
+using Crm.GraphQL.Schema;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.GraphQL.Contacts;
+
+internal sealed class ContactType : ObjectGraphType<Contact>
+{
+    public ContactType()
+    {
+        Name = "Contact";
+        Description = "A person or business the company talks to.";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        Field(x => x.FirstName, nullable: true).Description("Given name.");
+        Field(x => x.LastName, nullable: true).Description("Family name.");
+        Field(x => x.DisplayName).Description("The name to show: first and last name, else the formatted phone number.");
+        Field(x => x.Phone, nullable: true).Description("Mobile or main number in E.164 (+16175550123). Unique among contacts.");
+        Field(x => x.Email, nullable: true).Description("Email address.");
+        Field(x => x.Company, nullable: true).Description("Company name.");
+        Field(x => x.Address, type: typeof(NonNullGraphType<AddressType>)).Description("Postal address; every part optional.");
+        Field(x => x.TimeZone, nullable: true).Description("IANA time zone (America/New_York), for quiet hours.");
+        Field(x => x.Tags).Description("Free labels such as vip or lead.");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CustomFieldType>>>>("customFields")
+            .Description("Business-specific fields as key/value pairs.")
+            .Resolve(ctx => ctx.Source.CustomFields.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());
+        Field(x => x.Source, type: typeof(NonNullGraphType<ContactSourceType>)).Description("How the contact entered the CRM.");
+        Field(x => x.OpenPhoneContactId, nullable: true).Description("OpenPhone's id of the matching OpenPhone contact.");
+        Field(x => x.CreatedAt).Description("When the contact was created.");
+        Field(x => x.UpdatedAt).Description("When the contact was last changed.");
+        Field<NonNullGraphType<ConversationsConnectionType>>("conversations")
+            .Description("The contact's conversations, newest activity first.")
+            .PagingArguments()
+            .ResolveAsync(async ctx =>
+            {
+                var db = ctx.RequestServices!.GetRequiredService<CrmDbContext>();
+                var query = db.Conversations.AsNoTracking().Where(c => c.ContactId == ctx.Source.Id);
+                return await Keyset.PageAsync(query, ConversationQueries.InboxOrder, ctx.GetPageRequest(), ctx.CancellationToken);
+            });
+    }
+}
+
+internal sealed class AddressType : ObjectGraphType<Address>
+{
+    public AddressType()
+    {
+        Name = "Address";
+        Description = "A postal address.";
+        Field(x => x.Street, nullable: true).Description("Street and number.");
+        Field(x => x.City, nullable: true).Description("City or town.");
+        Field(x => x.State, nullable: true).Description("State or region.");
+        Field(x => x.PostalCode, nullable: true).Description("ZIP or postal code.");
+    }
+}
+
+internal sealed class CustomFieldType : ObjectGraphType<KeyValuePair<string, string>>
+{
+    public CustomFieldType()
+    {
+        Name = "CustomField";
+        Description = "One business-specific field of a contact.";
+        Field(x => x.Key).Description("The field's name.");
+        Field(x => x.Value).Description("The field's value.");
+    }
+}
+
+internal sealed class ContactSourceType : EnumerationGraphType<ContactSource>
+{
+    public ContactSourceType()
+    {
+        Name = "ContactSource";
+        Description = "How a contact entered the CRM.";
+    }
+}
+
+internal sealed class ContactsConnectionType() : ConnectionGraphType<ContactType, Contact>("Contacts", "A page of contacts, newest first.");

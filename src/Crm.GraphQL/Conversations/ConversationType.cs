@@ -1,0 +1,65 @@
+using Crm.Data;
+using Crm.Data.Activities;
+using Crm.Data.Conversations;
+using Crm.GraphQL.Activities;
+using Crm.GraphQL.Contacts;
+using Crm.GraphQL.Loading;
+using Crm.GraphQL.Paging;
+using Crm.GraphQL.PhoneNumbers;
+using Crm.GraphQL.Schema;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.GraphQL.Conversations;
+
+internal sealed class ConversationType : ObjectGraphType<Conversation>
+{
+    private static readonly SortKey<Activity>[] TimelineOrder = [SortKey<Activity>.Desc(a => a.OccurredAt), SortKey<Activity>.Desc(a => a.Id)];
+
+    public ConversationType()
+    {
+        Name = "Conversation";
+        Description = "The thread between one contact and one of the business's lines: texts and calls on one timeline.";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        Field<NonNullGraphType<ContactType>>("contact")
+            .Description("Who the business is talking to.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
+        Field<NonNullGraphType<PhoneNumberType>>("phoneNumber")
+            .Description("The business line the conversation runs on.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().PhoneNumbers.Load(ctx.Source.PhoneNumberId));
+        Field(x => x.OpenPhoneConversationId, nullable: true).Description("OpenPhone's id of the conversation (CN…), once known.");
+        Field<NonNullGraphType<BooleanGraphType>>("unread").Description("Whether incoming activity awaits a reader.").Resolve(ctx => ctx.Source.UnreadCount > 0);
+        Field(x => x.UnreadCount).Description("Incoming activities since the conversation was last read.");
+        Field(x => x.Status, type: typeof(NonNullGraphType<ConversationStatusType>)).Description("OPEN until someone marks it DONE.");
+        Field(x => x.SnoozedUntil, nullable: true).Description("Hidden from the inbox until then.");
+        Field(x => x.LastActivityAt).Description("When the latest message or call happened.");
+        Field(x => x.LastActivityKind, type: typeof(ActivityKindType)).Description("Whether the latest activity is a message or a call.");
+        Field(x => x.LastActivityPreview, nullable: true).Description("A short text of the latest activity for list views.");
+        Field(x => x.LastInboundAt, nullable: true).Description("When the contact last texted or called.");
+        Field(x => x.CreatedAt).Description("When the conversation began.");
+        Field<ActivityType>("lastActivity")
+            .Description("The latest message or call.")
+            .Resolve(ctx => ctx.Source.LastActivityId is { } id ? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Activities.Load(id) : null);
+        Field<NonNullGraphType<ActivitiesConnectionType>>("activities")
+            .Description("The timeline, newest first.")
+            .PagingArguments()
+            .ResolveAsync(async ctx =>
+            {
+                var db = ctx.RequestServices!.GetRequiredService<CrmDbContext>();
+                var query = db.Activities.AsNoTracking().Where(a => a.ConversationId == ctx.Source.Id);
+                return await Keyset.PageAsync(query, TimelineOrder, ctx.GetPageRequest(), ctx.CancellationToken);
+            });
+    }
+}
+
+internal sealed class ConversationStatusType : EnumerationGraphType<ConversationStatus>
+{
+    public ConversationStatusType()
+    {
+        Name = "ConversationStatus";
+        Description = "OPEN: needs attention. DONE: handled.";
+    }
+}
+
+/// <summary>Shared by the root list and <c>Contact.conversations</c>: Hot Chocolate names both from the field.</summary>
+internal sealed class ConversationsConnectionType() : ConnectionGraphType<ConversationType, Conversation>("Conversations", "A page of conversations, newest activity first.");

@@ -1,0 +1,69 @@
+using System.Text.Encodings.Web;
+using Crm.GraphQL.Health;
+using Crm.GraphQL.Http;
+using Crm.GraphQL.Loading;
+using Crm.GraphQL.Schema;
+using GraphQL;
+using GraphQL.Execution;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Crm.GraphQL;
+
+public static partial class HostingExtensions
+{
+    public static IHostApplicationBuilder AddCrmGraphQL(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
+        var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
+
+        builder.Services.AddGraphQL(graphql => graphql
+            .AddSchema<CrmSchema>()
+            .AddGraphTypes(typeof(CrmSchema).Assembly)
+            // Responses are JSON, never inlined in HTML: no need to escape '+' in phone numbers or quotes in messages.
+            .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+            // One DbContext per request: resolvers run one at a time, and batch loaders remove the N+1 that would cost.
+            .AddExecutionStrategy<SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            .AddComplexityAnalyzer(c =>
+            {
+                c.MaxDepth = limits.MaxDepth;
+                c.MaxComplexity = limits.MaxComplexity;
+            })
+            .WithTimeout(limits.Timeout)
+            .AddErrorInfoProvider(o => o.ExposeExceptionDetails = builder.Environment.IsDevelopment())
+            .AddUnhandledExceptionHandler(ctx =>
+            {
+                var logger = ctx.Context?.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("Crm.GraphQL");
+                if (logger is not null && ctx.OriginalException is not OperationCanceledException)
+                {
+                    LogResolverFailure(logger, ctx.OriginalException);
+                }
+            }));
+        builder.Services.AddSingleton<IDocumentBuilder>(new GraphQLDocumentBuilder { MaxDepth = limits.MaxParserDepth });
+        builder.Services.AddScoped<CrmLoaders>();
+        builder.AddCrmHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Prints where to point a browser once Kestrel has bound its addresses.</summary>
+    public static void LogUrlsOnStart(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+            {
+                var url = address.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).TrimEnd('/');
+                LogUrls(app.Logger, url);
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A GraphQL resolver failed")]
+    private static partial void LogResolverFailure(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attack-a-Crack CRM is up. GraphQL: {Url}/graphql  Admin: {Url}/admin/  Health: {Url}/health/ready")]
+    private static partial void LogUrls(ILogger logger, string url);
+}

@@ -1,0 +1,20 @@
+using Crm.Data;
+using Crm.Data.Activities;
+using Crm.Data.Contacts;
+using Crm.Data.PhoneNumbers;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.GraphQL.Loading;
+
+/// <summary>The request's batch loaders for entities referenced by id from other entities.</summary>
+public sealed class CrmLoaders(CrmDbContext db)
+{
+    public BatchLoader<Guid, Contact> Contacts { get; } = new((ids, ct) =>
+        db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct));
+
+    public BatchLoader<Guid, PhoneNumber> PhoneNumbers { get; } = new((ids, ct) =>
+        db.PhoneNumbers.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct));
+
+    public BatchLoader<Guid, Activity> Activities { get; } = new((ids, ct) =>
+        db.Activities.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct));
+}

@@ -1,0 +1,21 @@
+using Crm.Data;
+using Crm.Data.PhoneNumbers;
+using Crm.GraphQL.Paging;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.GraphQL.PhoneNumbers;
+
+internal static class PhoneNumberQueries
+{
+    private static readonly SortKey<PhoneNumber>[] Order = [SortKey<PhoneNumber>.Asc(p => p.Number), SortKey<PhoneNumber>.Asc(p => p.Id)];
+
+    public static void Register(ObjectGraphType query)
+    {
+        query.Field<NonNullGraphType<PhoneNumbersConnectionType>>("phoneNumbers")
+            .Description("The business's OpenPhone lines, by number.")
+            .PagingArguments()
+            .ResolveAsync(async ctx => await Keyset.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().PhoneNumbers.AsNoTracking(), Order, ctx.GetPageRequest(), ctx.CancellationToken));
+    }
+}

@@ -1,0 +1,22 @@
+using Crm.Data;
+using Crm.GraphQL;
+using Crm.GraphQL.Admin;
+using Crm.GraphQL.Health;
+using Crm.GraphQL.Http;
+using Crm.Jobs;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddCrmData();
+builder.AddCrmJobs();
+builder.AddCrmGraphQL();
+
+var app = builder.Build();
+await app.Services.InitializeCrmDatabaseAsync();
+app.Services.UseCrmSchedule();
+
+app.MapAdminPage();
+app.MapGraphQLEndpoint();
+app.MapHealthEndpoints();
+app.LogUrlsOnStart();
+
+await app.RunAsync();

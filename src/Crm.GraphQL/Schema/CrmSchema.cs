@@ -1,0 +1,42 @@
+using Crm.GraphQL.Contacts;
+using Crm.GraphQL.Conversations;
+using Crm.GraphQL.PhoneNumbers;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Crm.GraphQL.Schema;
+
+/// <summary>The public API; <c>schema.graphql</c> is printed from this registration.</summary>
+internal sealed class CrmSchema : global::GraphQL.Types.Schema
+{
+    public CrmSchema(IServiceProvider services, CrmQuery query, CrmMutation mutation)
+        : base(services)
+    {
+        Description = "Attack-a-Crack CRM: contacts, conversations and their timelines of texts and calls.";
+        Query = query;
+        Mutation = mutation;
+        this.RegisterTypeMapping<DateTimeOffset, DateTimeType>();
+    }
+}
+
+internal sealed class CrmQuery : ObjectGraphType
+{
+    public CrmQuery()
+    {
+        Name = "Query";
+        Description = "Reads. Every list is a cursor connection: first/after or last/before.";
+        ContactQueries.Register(this);
+        ConversationQueries.Register(this);
+        PhoneNumberQueries.Register(this);
+    }
+}
+
+internal sealed class CrmMutation : ObjectGraphType
+{
+    public CrmMutation()
+    {
+        Name = "Mutation";
+        Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
+        ContactMutations.Register(this);
+    }
+}
