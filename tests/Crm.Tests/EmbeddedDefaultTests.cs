@@ -1,0 +1,46 @@
+using Crm.Tests.Infrastructure;
+
+namespace Crm.Tests;
+
+/// <summary>With no database configured the host runs on SQLite with demo data: the README's first command.</summary>
+public sealed class EmbeddedDefaultTests
+{
+    [Fact]
+    public async Task TheEmbeddedDefaultMigratesSeedsAndPagesThroughDemoData()
+    {
+        var directory = Directory.CreateTempSubdirectory("crm-embedded-").FullName;
+        try
+        {
+            await using var factory = new CrmApiFactory(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Crm"] = "",
+                ["Crm:SqlitePath"] = Path.Combine(directory, "crm.db"),
+            });
+            var client = new GraphQLClient(factory.CreateClient());
+
+            var first = await client.DataAsync("{ contacts(first: 5) { totalCount nodes { id displayName phone } } }");
+            var seen = new HashSet<string>();
+            string? after = null;
+            do
+            {
+                var page = (await client.DataAsync("query($after: String) { conversations(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { id lastActivity { occurredAt } } } }", new { after }))["conversations"]!;
+                foreach (var node in page["nodes"]!.AsArray())
+                {
+                    Assert.True(seen.Add(node!["id"]!.GetValue<string>()));
+                }
+
+                after = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>() ? page["pageInfo"]!["endCursor"]!.GetValue<string>() : null;
+            }
+            while (after is not null);
+
+            Assert.Equal(200, first["contacts"]!["totalCount"]!.GetValue<int>());
+            Assert.InRange(seen.Count, 200, 320);
+            Assert.True(File.Exists(Path.Combine(directory, "crm.db")));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Crm.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Respawn;
+
+namespace Crm.Tests.Infrastructure;
+
+/// <summary>
+/// One host per test run on the throwaway PostgreSQL that scripts/test.sh starts; the host's start-up
+/// migrates the empty database, so every run exercises the migration chain.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private Respawner? _respawner;
+
+    public static string ConnectionString => Environment.GetEnvironmentVariable("CRM_TEST_DB")
+        ?? throw new InvalidOperationException("CRM_TEST_DB is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
+
+    public CrmApiFactory Factory { get; } = new(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Crm"] = ConnectionString,
+        ["Crm:SeedDemoData"] = "false",
+    });
+
+    public async Task InitializeAsync()
+    {
+        _ = Factory.Server; // starts the host, which migrates
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        _respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
+        {
+            DbAdapter = DbAdapter.Postgres,
+            TablesToIgnore = ["__EFMigrationsHistory"],
+        });
+    }
+
+    /// <summary>Empties every table: each test arranges its own rows.</summary>
+    public async Task ResetAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await _respawner!.ResetAsync(connection);
+    }
+
+    public async Task ArrangeAsync(Func<CrmDbContext, Task> arrange)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
+        await arrange(db);
+        await db.SaveChangesAsync();
+    }
+
+    public async Task<T> QueryAsync<T>(Func<CrmDbContext, Task<T>> query)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<CrmDbContext>());
+    }
+
+    public async Task DisposeAsync() => await Factory.DisposeAsync();
+}
+
+[CollectionDefinition(nameof(PostgresCollection))]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>;
+
+/// <summary>Base for tests against the shared host: the database is empty when each test starts.</summary>
+[Collection(nameof(PostgresCollection))]
+public abstract class PostgresTest(PostgresFixture fixture) : IAsyncLifetime
+{
+    protected PostgresFixture Fixture { get; } = fixture;
+
+    protected GraphQLClient Client { get; } = new(fixture.Factory.CreateClient());
+
+    public Task InitializeAsync() => Fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
