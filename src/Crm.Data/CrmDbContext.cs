@@ -1,7 +1,10 @@
 using Crm.Data.Activities;
+using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
+using Crm.Data.Users;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data;
@@ -12,7 +15,7 @@ namespace Crm.Data;
 /// <c>dotnet ef migrations add &lt;Name&gt; --project src/Crm.Data --startup-project src/Crm.GraphQL --context PostgresCrmDbContext --output-dir Migrations/Postgres</c>
 /// and the same with <c>SqliteCrmDbContext</c> / <c>Migrations/Sqlite</c>. <c>scripts/add-migration.sh &lt;Name&gt;</c> runs both.
 /// </remarks>
-public abstract class CrmDbContext(DbContextOptions options) : DbContext(options)
+public abstract class CrmDbContext(DbContextOptions options) : IdentityUserContext<CrmUser, Guid>(options)
 {
     public DbSet<Contact> Contacts => Set<Contact>();
 
@@ -22,10 +25,17 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
 
     public DbSet<PhoneNumber> PhoneNumbers => Set<PhoneNumber>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(modelBuilder);
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+        ArgumentNullException.ThrowIfNull(builder);
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
     }
 }
 

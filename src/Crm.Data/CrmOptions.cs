@@ -13,4 +13,14 @@ public sealed class CrmOptions
 
     /// <summary>The embedded database file, relative to the content root.</summary>
     public string SqlitePath { get; set; } = "data/crm.db";
+
+    /// <summary>The first admin, created at start when no active admin exists.</summary>
+    public AdminOptions Admin { get; set; } = new();
+}
+
+public sealed class AdminOptions
+{
+    public string? Email { get; set; }
+
+    public string? Password { get; set; }
 }

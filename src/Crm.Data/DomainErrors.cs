@@ -31,3 +31,22 @@ public sealed class NotFoundException(string typeName, Guid id)
 
     public Guid Id { get; } = id;
 }
+
+public sealed class InvalidInvitationException()
+    : DomainException("The invitation is unknown, expired or already used.");
+
+public sealed class PasswordRejectedException(IReadOnlyList<string> reasons)
+    : DomainException("The password does not meet the policy: " + string.Join(" ", reasons))
+{
+    public IReadOnlyList<string> Reasons { get; } = reasons;
+}
+
+public sealed class DuplicateUserException(string email)
+    : DomainException($"A user with email {email} already exists.")
+{
+    public string Email { get; } = email;
+}
+
+/// <summary>Refused so that the system always keeps someone able to manage it.</summary>
+public sealed class LastAdminException()
+    : DomainException("This would leave no active admin.");

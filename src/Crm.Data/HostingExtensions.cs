@@ -1,5 +1,7 @@
+using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Seeding;
+using Crm.Data.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +35,19 @@ public static partial class HostingExtensions
         }
 
         builder.Services.AddScoped<ContactOperations>();
+        builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<UserOperations>();
+        builder.Services.AddScoped<ApiKeyOperations>();
+        builder.Services.AddIdentityCore<CrmUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 12;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+            })
+            .AddEntityFrameworkStores<CrmDbContext>();
         return builder;
     }
 
@@ -57,7 +72,58 @@ public static partial class HostingExtensions
             var counts = await DemoData.SeedAsync(db, scope.ServiceProvider.GetRequiredService<TimeProvider>(), cancellationToken);
             LogSeeded(logger, counts);
         }
+
+        try
+        {
+            await EnsureAdminAsync(scope.ServiceProvider, options, seed, logger, cancellationToken);
+        }
+        catch (Exception ex) when (!options.MigrateOnStartup && ex is System.Data.Common.DbException or InvalidOperationException)
+        {
+            // Operators who migrate separately may start the server before the database answers: serve, and report not-ready.
+            LogAdminCheckFailed(logger, ex);
+        }
     }
+
+    /// <summary>The first admin: from configuration, or a demo admin on a demo database, or a hint for the operator.</summary>
+    private static async Task EnsureAdminAsync(IServiceProvider services, CrmOptions options, bool demo, ILogger logger, CancellationToken cancellationToken)
+    {
+        var users = services.GetRequiredService<UserOperations>();
+        if (await users.HasActiveAdminAsync(cancellationToken))
+        {
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Admin.Email) && !string.IsNullOrEmpty(options.Admin.Password))
+        {
+            await users.CreateAsync(options.Admin.Email, options.Admin.Password, "Administrator", CrmRole.Admin, Actor.System);
+            LogAdminCreated(logger, options.Admin.Email);
+        }
+        else if (demo)
+        {
+            var password = NewPassword();
+            await users.CreateAsync(DemoAdminEmail, password, "Demo Admin", CrmRole.Admin, Actor.System);
+            // Deliberately the console, not the log: the password is shown once to whoever started the server.
+            Console.WriteLine($"Demo admin created. Log in at /admin/ as {DemoAdminEmail} with password: {password}");
+        }
+        else
+        {
+            LogNoAdmin(logger);
+        }
+    }
+
+    public const string DemoAdminEmail = "admin@attackacrack.local";
+
+    /// <summary>A strong password for generated accounts (demo admin, CLI without --password).</summary>
+    public static string NewPassword() => UserOperations.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the first admin {Email} from configuration")]
+    private static partial void LogAdminCreated(ILogger logger, string email);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No active admin exists. Set Crm:Admin:Email and Crm:Admin:Password, or run: dotnet Crm.GraphQL.dll users create-admin --email <email>")]
+    private static partial void LogNoAdmin(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check for an admin account; the database did not answer")]
+    private static partial void LogAdminCheckFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded demo data: {Counts}")]
     private static partial void LogSeeded(ILogger logger, string counts);

@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using Crm.GraphQL.Auth;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
 using Crm.GraphQL.Loading;
@@ -30,6 +31,9 @@ public static partial class HostingExtensions
                 c.MaxDepth = limits.MaxDepth;
                 c.MaxComplexity = limits.MaxComplexity;
             })
+            // Access rules and limits are validation rules: they hold for every transport and run before any resolver.
+            .AddValidationRule(AccessValidationRule.Instance)
+            .AddValidationRule<AliasLimitValidationRule>()
             .WithTimeout(limits.Timeout)
             .AddErrorInfoProvider(o => o.ExposeExceptionDetails = builder.Environment.IsDevelopment())
             .AddUnhandledExceptionHandler(ctx =>
@@ -43,6 +47,7 @@ public static partial class HostingExtensions
         builder.Services.AddSingleton<IDocumentBuilder>(new GraphQLDocumentBuilder { MaxDepth = limits.MaxParserDepth });
         builder.Services.AddScoped<CrmLoaders>();
         builder.AddCrmHealthChecks();
+        builder.AddCrmAuth();
         return builder;
     }
 

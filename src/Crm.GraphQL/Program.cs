@@ -1,6 +1,7 @@
 using Crm.Data;
 using Crm.GraphQL;
 using Crm.GraphQL.Admin;
+using Crm.GraphQL.Auth;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
 using Crm.Jobs;
@@ -12,9 +13,15 @@ builder.AddCrmGraphQL();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
-app.Services.UseCrmSchedule();
+if (await Cli.TryRunAsync(app.Services, args))
+{
+    return;
+}
 
+app.Services.UseCrmSchedule();
+app.UseCrmSecurity();
 app.MapAdminPage();
+app.MapAuthEndpoints();
 app.MapGraphQLEndpoint();
 app.MapHealthEndpoints();
 app.LogUrlsOnStart();

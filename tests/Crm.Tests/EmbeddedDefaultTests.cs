@@ -1,4 +1,7 @@
+using Crm.Data.Audit;
+using Crm.Data.Users;
 using Crm.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Tests;
 
@@ -16,7 +19,10 @@ public sealed class EmbeddedDefaultTests
                 ["ConnectionStrings:Crm"] = "",
                 ["Crm:SqlitePath"] = Path.Combine(directory, "crm.db"),
             });
-            var client = new GraphQLClient(factory.CreateClient());
+            var (_, key) = await factory.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<ApiKeyOperations>().CreateAsync("embedded", CrmRole.Viewer, Actor.System);
+            var http = factory.CreateClient();
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            var client = new GraphQLClient(http);
 
             var first = await client.DataAsync("{ contacts(first: 5) { totalCount nodes { id displayName phone } } }");
             var seen = new HashSet<string>();

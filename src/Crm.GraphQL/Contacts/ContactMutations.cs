@@ -1,5 +1,6 @@
-using Crm.Data;
 using Crm.Data.Contacts;
+using Crm.Data.Users;
+using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
 using GraphQL;
 using GraphQL.Types;
@@ -12,40 +13,32 @@ internal static class ContactMutations
     {
         mutation.Field<NonNullGraphType<CreateContactPayloadType>>("createContact")
             .Description("Creates a contact. A phone number is normalized to E.164 and must not belong to another contact.")
+            .RequireRole(CrmRole.Marketer)
             .Argument<NonNullGraphType<CreateContactInputType>>("input")
-            .ResolveAsync(ctx => RunAsync(ctx, (ops, ct) => ops.CreateAsync(ctx.GetArgument<ContactInput>("input").ToChanges(), ContactSource.Api, ct)));
+            .ResolveAsync(ctx => MutationConventions.RunAsync(async () =>
+                new Payload(await Operations(ctx).CreateAsync(ctx.GetArgument<ContactInput>("input").ToChanges(), ContactSource.Api, ctx.CancellationToken), null)));
 
         mutation.Field<NonNullGraphType<UpdateContactPayloadType>>("updateContact")
             .Description("Changes a contact; omitted fields stay as they are.")
+            .RequireRole(CrmRole.Marketer)
             .Argument<NonNullGraphType<UpdateContactInputType>>("input")
             .ResolveAsync(ctx =>
             {
                 var input = ctx.GetArgument<UpdateContactInput>("input");
                 var id = NodeId.Decode(input.Id, "Contact");
-                return RunAsync(ctx, (ops, ct) => ops.UpdateAsync(id, input.ToChanges(), ct));
+                return MutationConventions.RunAsync(async () => new Payload(await Operations(ctx).UpdateAsync(id, input.ToChanges(), ctx.CancellationToken), null));
             });
 
         mutation.Field<NonNullGraphType<DeleteContactPayloadType>>("deleteContact")
             .Description("Deletes a contact with its conversations and timeline.")
+            .RequireRole(CrmRole.Marketer)
             .Argument<NonNullGraphType<DeleteContactInputType>>("input")
             .ResolveAsync(ctx =>
             {
                 var id = NodeId.Decode(ctx.GetArgument<DeleteContactInput>("input").Id, "Contact");
-                return RunAsync(ctx, (ops, ct) => ops.DeleteAsync(id, ct));
+                return MutationConventions.RunAsync(async () => new Payload(await Operations(ctx).DeleteAsync(id, ctx.CancellationToken), null));
             });
     }
 
-    /// <summary>Hot Chocolate's mutation convention: business failures become payload errors, not GraphQL errors.</summary>
-    private static async Task<object?> RunAsync(IResolveFieldContext ctx, Func<ContactOperations, CancellationToken, Task<Contact>> operation)
-    {
-        try
-        {
-            var contact = await operation(ctx.RequestServices!.GetRequiredService<ContactOperations>(), ctx.CancellationToken);
-            return new ContactPayload(contact, null);
-        }
-        catch (DomainException error)
-        {
-            return new ContactPayload(null, [error]);
-        }
-    }
+    private static ContactOperations Operations(IResolveFieldContext ctx) => ctx.RequestServices!.GetRequiredService<ContactOperations>();
 }

@@ -2,6 +2,8 @@ using Crm.Data;
 using Crm.Data.Contacts;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
+using Crm.Data.Users;
+using Crm.GraphQL.Auth;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
@@ -16,12 +18,14 @@ internal static class ContactQueries
     {
         query.Field<NonNullGraphType<ContactsConnectionType>>("contacts")
             .Description("All contacts, newest first.")
+            .RequireRole(CrmRole.Viewer)
             .PagingArguments()
             .ResolveAsync(async ctx => await Keyset.PageAsync(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking(), Order, ctx.GetPageRequest(), ctx.CancellationToken));
 
         query.Field<ContactType>("contact")
             .Description("One contact by id; null when it does not exist.")
+            .RequireRole(CrmRole.Viewer)
             .Argument<NonNullGraphType<IdGraphType>>("id", "The contact's global id.")
             .ResolveAsync(async ctx =>
             {

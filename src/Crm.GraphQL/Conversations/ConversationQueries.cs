@@ -2,6 +2,8 @@ using Crm.Data;
 using Crm.Data.Conversations;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
+using Crm.Data.Users;
+using Crm.GraphQL.Auth;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
@@ -18,12 +20,14 @@ internal static class ConversationQueries
     {
         query.Field<NonNullGraphType<ConversationsConnectionType>>("conversations")
             .Description("All conversations, newest activity first: the inbox.")
+            .RequireRole(CrmRole.Viewer)
             .PagingArguments()
             .ResolveAsync(async ctx => await Keyset.PageAsync(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking(), InboxOrder, ctx.GetPageRequest(), ctx.CancellationToken));
 
         query.Field<ConversationType>("conversation")
             .Description("One conversation by id; null when it does not exist.")
+            .RequireRole(CrmRole.Viewer)
             .Argument<NonNullGraphType<IdGraphType>>("id", "The conversation's global id.")
             .ResolveAsync(async ctx =>
             {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Crm.Data.Audit;
+using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
 using GraphQL;
 using GraphQL.Transport;
@@ -18,7 +20,7 @@ internal static class GraphQLHttpEndpoint
     private const string Json = "application/json";
 
     public static IEndpointConventionBuilder MapGraphQLEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapMethods("/graphql", [HttpMethods.Get, HttpMethods.Post], HandleAsync);
+        app.MapMethods("/graphql", [HttpMethods.Get, HttpMethods.Post], HandleAsync).RequireRateLimiting(AuthSetup.RequestPolicy);
 
     private static async Task HandleAsync(HttpContext http, IDocumentExecuter<CrmSchema> executer, IGraphQLTextSerializer serializer, IOptions<GraphQLServerOptions> options)
     {
@@ -47,6 +49,7 @@ internal static class GraphQLHttpEndpoint
             Extensions = request.Extensions,
             RequestServices = http.RequestServices,
             User = http.User,
+            UserContext = new Dictionary<string, object?> { [nameof(Actor)] = http.ToActor() },
             CancellationToken = http.RequestAborted,
             ValidationRules = isGet ? [.. DocumentValidator.CoreRules, HttpGetValidationRule.Instance] : null,
         });
@@ -58,8 +61,13 @@ internal static class GraphQLHttpEndpoint
             return;
         }
 
-        // The graphql-http audit: a request that did not execute is 400 under graphql-response+json, 200 under legacy JSON.
+        // The graphql-http audit: a request that did not execute is 400 under graphql-response+json, 200 under legacy JSON;
+        // one refused only for access is 401 or 403 under both.
         var code = result.Executed || mediaType == Json ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
+        if (!result.Executed && result.Errors is { Count: > 0 } errors && errors.All(e => e is AccessDeniedError))
+        {
+            code = errors.Any(e => e is AccessDeniedError { Authenticated: false }) ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        }
         await WriteAsync(http, serializer, code, mediaType, result);
     }
 

@@ -17,6 +17,9 @@ public sealed class GraphQLServerOptions
     /// <summary>Complexity budget: each field counts 1, lists multiply by their page size.</summary>
     public int MaxComplexity { get; set; } = 20_000;
 
+    /// <summary>Most aliased fields one document may use.</summary>
+    public int MaxAliases { get; set; } = 30;
+
     /// <summary>Execution time limit.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,5 +1,7 @@
 using Crm.Data;
 using Crm.Data.PhoneNumbers;
+using Crm.Data.Users;
+using Crm.GraphQL.Auth;
 using Crm.GraphQL.Paging;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +16,7 @@ internal static class PhoneNumberQueries
     {
         query.Field<NonNullGraphType<PhoneNumbersConnectionType>>("phoneNumbers")
             .Description("The business's OpenPhone lines, by number.")
+            .RequireRole(CrmRole.Viewer)
             .PagingArguments()
             .ResolveAsync(async ctx => await Keyset.PageAsync(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().PhoneNumbers.AsNoTracking(), Order, ctx.GetPageRequest(), ctx.CancellationToken));

@@ -1,4 +1,6 @@
 using Crm.Data;
+using Crm.Data.Audit;
+using Crm.Data.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Respawn;
@@ -56,21 +58,49 @@ public sealed class PostgresFixture : IAsyncLifetime
         return await query(scope.ServiceProvider.GetRequiredService<CrmDbContext>());
     }
 
+    /// <summary>Runs a domain service as the system would, e.g. to create users and keys for a test.</summary>
+    public async Task<T> WithServiceAsync<TService, T>(Func<TService, Task<T>> action)
+        where TService : notnull
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    /// <summary>A client that authenticates with a fresh API key of the given role.</summary>
+    public async Task<GraphQLClient> ClientAsAsync(CrmRole role)
+    {
+        var (_, secret) = await WithServiceAsync<ApiKeyOperations, (ApiKey, string)>(keys => keys.CreateAsync($"test {role}", role, Actor.System));
+        var http = Factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        return new GraphQLClient(http);
+    }
+
     public async Task DisposeAsync() => await Factory.DisposeAsync();
 }
 
 [CollectionDefinition(nameof(PostgresCollection))]
 public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>;
 
-/// <summary>Base for tests against the shared host: the database is empty when each test starts.</summary>
+/// <summary>
+/// Base for tests against the shared host: the database is empty when each test starts, and <see cref="Client"/>
+/// calls as an admin API key (access rules have their own tests).
+/// </summary>
 [Collection(nameof(PostgresCollection))]
 public abstract class PostgresTest(PostgresFixture fixture) : IAsyncLifetime
 {
+    private GraphQLClient? _client;
+
     protected PostgresFixture Fixture { get; } = fixture;
 
-    protected GraphQLClient Client { get; } = new(fixture.Factory.CreateClient());
+    protected GraphQLClient Client => _client ?? throw new InvalidOperationException("Not initialized.");
 
-    public Task InitializeAsync() => Fixture.ResetAsync();
+    protected GraphQLClient Anonymous { get; } = new(fixture.Factory.CreateClient());
+
+    public async Task InitializeAsync()
+    {
+        await Fixture.ResetAsync();
+        _client = await Fixture.ClientAsAsync(CrmRole.Admin);
+    }
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

@@ -1,0 +1,28 @@
+using System.Text.Encodings.Web;
+using Crm.Data.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Crm.GraphQL.Auth;
+
+/// <summary><c>Authorization: Bearer crm_…</c>. Checked against the database on every request, so a revoked key fails at once.</summary>
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var keys = Context.RequestServices.GetRequiredService<ApiKeyOperations>();
+        var key = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        return key is null
+            ? AuthenticateResult.Fail("Unknown or revoked API key.")
+            : AuthenticateResult.Success(new AuthenticationTicket(CrmPrincipal.ForApiKey(key, SchemeName), SchemeName));
+    }
+}
