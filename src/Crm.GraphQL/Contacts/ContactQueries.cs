@@ -1,9 +1,9 @@
 using Crm.Data;
 using Crm.Data.Contacts;
-using Crm.GraphQL.Paging;
-using Crm.GraphQL.Schema;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Paging;
+using Crm.GraphQL.Schema;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
