@@ -54,6 +54,7 @@ internal static class GraphQLHttpEndpoint
             ValidationRules = isGet ? [.. DocumentValidator.CoreRules, HttpGetValidationRule.Instance] : null,
         });
 
+        ClarifyParserDepthError(result, options.Value.MaxParserDepth);
         if (result.Errors?.Any(e => e is HttpMethodValidationError) == true)
         {
             http.Response.Headers.Allow = HttpMethods.Post;
@@ -199,6 +200,17 @@ internal static class GraphQLHttpEndpoint
         }
 
         return null;
+    }
+
+    /// <summary>graphql-dotnet reports the parser's depth limit as "Error executing document."; say which limit it was.</summary>
+    private static void ClarifyParserDepthError(ExecutionResult result, int maxDepth)
+    {
+        if (result.Errors?.Any(e => e.Code == "MAX_DEPTH_EXCEEDED") == true)
+        {
+            result.Errors = [.. result.Errors.Select(e => e.Code == "MAX_DEPTH_EXCEEDED"
+                ? new ExecutionError($"The document is nested deeper than the parser's limit of {maxDepth} levels.") { Code = e.Code }
+                : e)];
+        }
     }
 
     private static ExecutionResult RequestError(string message, string code) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Crm.Tests.Infrastructure;
 
@@ -14,5 +15,10 @@ public class CrmApiFactory(IReadOnlyDictionary<string, string?> settings) : WebA
         {
             builder.UseSetting(key, value);
         }
+
+        // Every level of every category reaches the capture, whatever appsettings filters for the console.
+        builder.ConfigureLogging(logging => logging
+            .AddProvider(new Auth.CapturingLoggerProvider())
+            .AddFilter<Auth.CapturingLoggerProvider>(null, LogLevel.Trace));
     }
 }

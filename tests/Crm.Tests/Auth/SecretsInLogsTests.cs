@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using Crm.Data.Audit;
+using Crm.Data.Users;
+using Crm.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Tests.Auth;
+
+/// <summary>Secrets come from configuration or users and must never reach a log, at any level.</summary>
+public sealed class SecretsInLogsTests(PostgresFixture fixture) : PostgresTest(fixture)
+{
+    [Fact]
+    public async Task NoPasswordKeyOrTokenAppearsInTheLogs()
+    {
+        const string password = "Very-Secret-Passw0rd";
+        await Fixture.WithServiceAsync<UserOperations, CrmUser>(users => users.CreateAsync("secret@example.com", password, null, CrmRole.Admin, Actor.System));
+        CapturingLoggerProvider.Messages.Clear();
+
+        using (var login = await Fixture.Factory.CreateClient().PostAsJsonAsync("/auth/login", new { email = "secret@example.com", password }))
+        {
+            login.EnsureSuccessStatusCode();
+        }
+
+        using (await Fixture.Factory.CreateClient().PostAsJsonAsync("/auth/login", new { email = "secret@example.com", password = password + "-wrong" }))
+        {
+        }
+
+        var created = await Client.DataAsync("mutation { createApiKey(input: { name: \"logged?\", role: VIEWER }) { key } }");
+        var key = created["createApiKey"]!["key"]!.GetValue<string>();
+        var http = Fixture.Factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        await new GraphQLClient(http).DataAsync("{ me { kind } }");
+        var invite = await Client.DataAsync("mutation { inviteUser(input: { email: \"inv@example.com\", role: VIEWER }) { inviteLink } }");
+        var token = invite["inviteUser"]!["inviteLink"]!.GetValue<string>().Split("token=")[1];
+
+        var logs = string.Join("\n", CapturingLoggerProvider.Messages);
+        Assert.NotEmpty(CapturingLoggerProvider.Messages);
+        foreach (var secret in new[] { password, key, key.Split('_')[2], token })
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+        }
+    }
+}
+
+/// <summary>Keeps every log line of the test host, at every level, for the secrets test.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public static ConcurrentQueue<string> Messages { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            Messages.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            if (state is IEnumerable<KeyValuePair<string, object?>> values)
+            {
+                Messages.Enqueue(string.Join(" ", values.Select(v => $"{v.Key}={v.Value}")));
+            }
+        }
+    }
+}
