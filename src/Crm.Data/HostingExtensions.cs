@@ -102,8 +102,10 @@ public static partial class HostingExtensions
         {
             var password = NewPassword();
             await users.CreateAsync(DemoAdminEmail, password, "Demo Admin", CrmRole.Admin, Actor.System);
-            // Deliberately the console, not the log: the password is shown once to whoever started the server.
+            var (_, key) = await services.GetRequiredService<ApiKeyOperations>().CreateAsync("demo", CrmRole.Marketer, Actor.System);
+            // Deliberately the console, not the log: these secrets are shown once, to whoever started the server.
             Console.WriteLine($"Demo admin created. Log in at /admin/ as {DemoAdminEmail} with password: {password}");
+            Console.WriteLine($"Demo API key (MARKETER): {key}");
         }
         else
         {
