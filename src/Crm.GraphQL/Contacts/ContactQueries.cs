@@ -1,7 +1,7 @@
 using Crm.Data;
-using Crm.Data.Contacts;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
 using GraphQL;
@@ -12,16 +12,16 @@ namespace Crm.GraphQL.Contacts;
 
 internal static class ContactQueries
 {
-    private static readonly SortKey<Contact>[] Order = [SortKey<Contact>.Desc(c => c.CreatedAt), SortKey<Contact>.Desc(c => c.Id)];
-
     public static void Register(ObjectGraphType query)
     {
         query.Field<NonNullGraphType<ContactsConnectionType>>("contacts")
-            .Description("All contacts, newest first.")
+            .Description("All contacts, newest first unless ordered otherwise.")
             .RequireRole(CrmRole.Viewer)
             .PagingArguments()
-            .ResolveAsync(async ctx => await Keyset.PageAsync(
-                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking(), Order, ctx.GetPageRequest(), ctx.CancellationToken));
+            .FilterArguments(typeof(ContactFilterInputType), typeof(ContactSortInputType))
+            .ResolveAsync(async ctx => await ctx.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking(),
+                ContactFilters.Filter, ContactFilters.Sort, ContactFilters.DefaultOrder, ContactFilters.Tiebreak));
 
         query.Field<ContactType>("contact")
             .Description("One contact by id; null when it does not exist.")

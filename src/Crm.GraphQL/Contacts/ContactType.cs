@@ -1,6 +1,8 @@
 using Crm.Data;
 using Crm.Data.Contacts;
+using Crm.GraphQL.Activities;
 using Crm.GraphQL.Conversations;
+using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
 using GraphQL.Types;
@@ -32,14 +34,19 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Field(x => x.CreatedAt).Description("When the contact was created.");
         Field(x => x.UpdatedAt).Description("When the contact was last changed.");
         Field<NonNullGraphType<ConversationsConnectionType>>("conversations")
-            .Description("The contact's conversations, newest activity first.")
+            .Description("The contact's conversations, newest activity first unless ordered otherwise.")
             .PagingArguments()
-            .ResolveAsync(async ctx =>
-            {
-                var db = ctx.RequestServices!.GetRequiredService<CrmDbContext>();
-                var query = db.Conversations.AsNoTracking().Where(c => c.ContactId == ctx.Source.Id);
-                return await Keyset.PageAsync(query, ConversationQueries.InboxOrder, ctx.GetPageRequest(), ctx.CancellationToken);
-            });
+            .FilterArguments(typeof(ConversationFilterInputType), typeof(ConversationSortInputType))
+            .ResolveAsync(async ctx => await ctx.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking().Where(c => c.ContactId == ctx.Source.Id),
+                ConversationFilters.Filter, ConversationFilters.Sort, ConversationQueries.InboxOrder, ConversationFilters.Tiebreak));
+        Field<NonNullGraphType<ActivitiesConnectionType>>("activities")
+            .Description("Everything with this contact across all lines, newest first unless ordered otherwise.")
+            .PagingArguments()
+            .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
+            .ResolveAsync(async ctx => await ctx.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking().Where(a => a.ContactId == ctx.Source.Id),
+                ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
     }
 }
 

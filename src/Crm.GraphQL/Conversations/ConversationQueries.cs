@@ -2,6 +2,7 @@ using Crm.Data;
 using Crm.Data.Conversations;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
 using GraphQL;
@@ -19,11 +20,22 @@ internal static class ConversationQueries
     public static void Register(ObjectGraphType query)
     {
         query.Field<NonNullGraphType<ConversationsConnectionType>>("conversations")
-            .Description("All conversations, newest activity first: the inbox.")
+            .Description("The inbox: conversations, newest activity first unless ordered otherwise. Snoozed conversations stay hidden until their time passes, unless includeSnoozed is true.")
             .RequireRole(CrmRole.Viewer)
             .PagingArguments()
-            .ResolveAsync(async ctx => await Keyset.PageAsync(
-                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking(), InboxOrder, ctx.GetPageRequest(), ctx.CancellationToken));
+            .FilterArguments(typeof(ConversationFilterInputType), typeof(ConversationSortInputType))
+            .Argument<BooleanGraphType>("includeSnoozed", a => a.DefaultValue = false)
+            .ResolveAsync(async ctx =>
+            {
+                var query = ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking();
+                if (!ctx.GetArgument<bool>("includeSnoozed"))
+                {
+                    var now = ctx.RequestServices!.GetRequiredService<TimeProvider>().GetUtcNow();
+                    query = query.Where(c => c.SnoozedUntil == null || c.SnoozedUntil <= now);
+                }
+
+                return await ctx.PageAsync(query, ConversationFilters.Filter, ConversationFilters.Sort, InboxOrder, ConversationFilters.Tiebreak);
+            });
 
         query.Field<ConversationType>("conversation")
             .Description("One conversation by id; null when it does not exist.")

@@ -1,8 +1,8 @@
 using Crm.Data;
-using Crm.Data.Activities;
 using Crm.Data.Conversations;
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Contacts;
+using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Loading;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.PhoneNumbers;
@@ -14,8 +14,6 @@ namespace Crm.GraphQL.Conversations;
 
 internal sealed class ConversationType : ObjectGraphType<Conversation>
 {
-    private static readonly SortKey<Activity>[] TimelineOrder = [SortKey<Activity>.Desc(a => a.OccurredAt), SortKey<Activity>.Desc(a => a.Id)];
-
     public ConversationType()
     {
         Name = "Conversation";
@@ -41,14 +39,20 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
             .Description("The latest message or call.")
             .Resolve(ctx => ctx.Source.LastActivityId is { } id ? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Activities.Load(id) : null);
         Field<NonNullGraphType<ActivitiesConnectionType>>("activities")
-            .Description("The timeline, newest first.")
+            .Description("The timeline, newest first unless ordered otherwise.")
             .PagingArguments()
-            .ResolveAsync(async ctx =>
-            {
-                var db = ctx.RequestServices!.GetRequiredService<CrmDbContext>();
-                var query = db.Activities.AsNoTracking().Where(a => a.ConversationId == ctx.Source.Id);
-                return await Keyset.PageAsync(query, TimelineOrder, ctx.GetPageRequest(), ctx.CancellationToken);
-            });
+            .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
+            .ResolveAsync(async ctx => await ctx.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking().Where(a => a.ConversationId == ctx.Source.Id),
+                ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
+        Field<NonNullGraphType<BooleanGraphType>>("hasMedia")
+            .Description("Whether the latest activity carries pictures or files.")
+            .Resolve(ctx => ctx.Source.LastActivityId is { } id
+                ? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Activities.Load(id).Then(a => a?.Media.Count > 0)
+                : false);
+        Field<NonNullGraphType<BooleanGraphType>>("lastOutgoingFromCampaign")
+            .Description("Whether the latest outgoing message was sent by a campaign (always false until campaigns exist).")
+            .Resolve(_ => false);
     }
 }
 

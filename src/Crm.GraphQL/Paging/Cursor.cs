@@ -7,9 +7,9 @@ namespace Crm.GraphQL.Paging;
 /// <summary>Opaque cursors: base64 of the ordering's name and the row's key values.</summary>
 internal static class Cursor
 {
-    public static string Encode<T>(T row, IReadOnlyList<SortKey<T>> keys)
+    public static string Encode<T>(object?[] values, IReadOnlyList<SortKey<T>> keys)
     {
-        var payload = new CursorPayload(Signature(keys), [.. keys.Select(k => JsonSerializer.SerializeToElement(k.Read(row), k.KeyType))]);
+        var payload = new CursorPayload(Signature(keys), [.. keys.Select((k, i) => JsonSerializer.SerializeToElement(values[i], k.KeyType))]);
         return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload));
     }
 

@@ -1,10 +1,17 @@
 using System.Linq.Expressions;
-using System.Reflection;
-using System.Runtime.CompilerServices;
+using Crm.GraphQL.Filtering;
 using GraphQL;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL.Paging;
+
+/// <summary>A row with the values of its sort keys, read in the same query.</summary>
+public sealed class KeyedRow<T>
+{
+    public required T Row { get; init; }
+
+    public required object?[] Keys { get; init; }
+}
 
 public sealed record PageRequest(int? First, string? After, int? Last, string? Before);
 
@@ -31,8 +38,6 @@ public static class Keyset
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
 
-    private static readonly MethodInfo StringCompare = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
-
     public static async Task<Page<T>> PageAsync<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, PageRequest request, CancellationToken cancellationToken)
     {
         if (request.First is not null && request.Last is not null)
@@ -53,7 +58,8 @@ public static class Keyset
 
         var backward = request.Last is not null;
         var size = request.Last ?? request.First ?? DefaultPageSize;
-        var rows = await Order(query, keys, reverse: backward).Take(size + 1).ToListAsync(cancellationToken);
+        // The keys come back from the database beside each row: cursors never depend on navigations being loaded.
+        var rows = await WithKeys(Order(query, keys, reverse: backward), keys).Take(size + 1).ToListAsync(cancellationToken);
         var more = rows.Count > size;
         if (more)
         {
@@ -65,7 +71,7 @@ public static class Keyset
             rows.Reverse();
         }
 
-        var edges = rows.Select(r => new Edge<T>(Cursor.Encode(r, keys), r)).ToList();
+        var edges = rows.Select(r => new Edge<T>(Cursor.Encode(r.Keys, keys), r.Row)).ToList();
         var info = new PageInfo(
             HasNextPage: backward ? request.Before is not null : more,
             HasPreviousPage: backward ? more : request.After is not null,
@@ -93,6 +99,17 @@ public static class Keyset
         return source.Provider.CreateQuery<T>(expression);
     }
 
+    private static IQueryable<KeyedRow<T>> WithKeys<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys)
+    {
+        var row = Expression.Parameter(typeof(T), "row");
+        var values = keys.Select(k => (Expression)Expression.Convert(Rebind(k.Selector, row), typeof(object)));
+        var body = Expression.MemberInit(
+            Expression.New(typeof(KeyedRow<T>)),
+            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Row))!, row),
+            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Keys))!, Expression.NewArrayInit(typeof(object), values)));
+        return source.Select(Expression.Lambda<Func<T, KeyedRow<T>>>(body, row));
+    }
+
     /// <summary>(k1 after v1) OR (k1 = v1 AND k2 after v2) OR …, "after" following each key's direction.</summary>
     private static Expression<Func<T, bool>> Seek<T>(IReadOnlyList<SortKey<T>> keys, object?[] values, bool forward)
     {
@@ -101,40 +118,22 @@ public static class Keyset
         Expression? equalSoFar = null;
         for (var i = 0; i < keys.Count; i++)
         {
-            var key = new ParameterRebinder(keys[i].Selector.Parameters[0], row).Visit(keys[i].Selector.Body);
-            var value = Parameter(values[i], keys[i].KeyType);
-            var step = Compare(key, value, keys[i].Descending == forward ? ExpressionType.LessThan : ExpressionType.GreaterThan);
+            var key = Rebind(keys[i].Selector, row);
+            var step = FilterOperations.Compare(key, values[i], keys[i].Descending == forward ? ExpressionType.LessThan : ExpressionType.GreaterThan);
             var term = equalSoFar is null ? step : Expression.AndAlso(equalSoFar, step);
             any = any is null ? term : Expression.OrElse(any, term);
-            var equal = Expression.Equal(key, value);
+            var equal = Expression.Equal(key, FilterOperations.Parameter(values[i], keys[i].KeyType));
             equalSoFar = equalSoFar is null ? equal : Expression.AndAlso(equalSoFar, equal);
         }
 
         return Expression.Lambda<Func<T, bool>>(any!, row);
     }
 
-    private static BinaryExpression Compare(Expression key, Expression value, ExpressionType op)
-    {
-        if (key.Type == typeof(string))
-        {
-            return Expression.MakeBinary(op, Expression.Call(StringCompare, key, value), Expression.Constant(0));
-        }
+    /// <summary>The selector's body, reading from <paramref name="instance"/> instead of its own parameter.</summary>
+    internal static Expression Rebind(LambdaExpression selector, Expression instance) =>
+        new ParameterRebinder(selector.Parameters[0], instance).Visit(selector.Body);
 
-        if (key.Type == typeof(Guid))
-        {
-            // Guid has no < operator in C#; EF Core translates CompareTo(...) against 0 into a plain SQL comparison.
-            var compareTo = typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!;
-            return Expression.MakeBinary(op, Expression.Call(key, compareTo, value), Expression.Constant(0));
-        }
-
-        return Expression.MakeBinary(op, key, value);
-    }
-
-    /// <summary>A captured value, so EF Core sends it as a SQL parameter rather than inlining a literal.</summary>
-    private static UnaryExpression Parameter(object? value, Type type) =>
-        Expression.Convert(Expression.Field(Expression.Constant(new StrongBox<object?>(value)), nameof(StrongBox<object?>.Value)), type);
-
-    private sealed class ParameterRebinder(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    private sealed class ParameterRebinder(ParameterExpression from, Expression to) : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }

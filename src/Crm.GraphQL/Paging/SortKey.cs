@@ -2,7 +2,7 @@ using System.Linq.Expressions;
 
 namespace Crm.GraphQL.Paging;
 
-/// <summary>One key of a keyset ordering: how to read it in SQL and in memory, and which way it runs.</summary>
+/// <summary>One key of a keyset ordering: an expression the database orders and seeks on, and its direction.</summary>
 public sealed class SortKey<T>
 {
     private SortKey(LambdaExpression selector, bool descending)
@@ -10,8 +10,6 @@ public sealed class SortKey<T>
         Selector = selector;
         Descending = descending;
         KeyType = selector.ReturnType;
-        var boxed = Expression.Convert(selector.Body, typeof(object));
-        Read = Expression.Lambda<Func<T, object?>>(boxed, selector.Parameters).Compile();
         Name = $"{selector.Body}:{(descending ? "D" : "A")}";
     }
 
@@ -21,13 +19,31 @@ public sealed class SortKey<T>
 
     public Type KeyType { get; }
 
-    /// <summary>Reads the key from a loaded row, to build its cursor.</summary>
-    public Func<T, object?> Read { get; }
-
     /// <summary>Stable text naming the key, so a cursor minted for one ordering is refused by another.</summary>
     public string Name { get; }
 
     public static SortKey<T> Asc<TKey>(Expression<Func<T, TKey>> selector) => new(selector, descending: false);
 
     public static SortKey<T> Desc<TKey>(Expression<Func<T, TKey>> selector) => new(selector, descending: true);
+
+    /// <summary>
+    /// Keys for any selector. A nullable one becomes two keys, "is null" then the value with nulls replaced, because a
+    /// seek predicate cannot compare NULL; nulls sort last ascending and first descending, as PostgreSQL does.
+    /// </summary>
+    public static IEnumerable<SortKey<T>> For(LambdaExpression selector, bool descending)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        var body = selector.Body;
+        var underlying = Nullable.GetUnderlyingType(body.Type);
+        if (underlying is null && body.Type.IsValueType)
+        {
+            yield return new(selector, descending);
+            yield break;
+        }
+
+        var isNull = Expression.Condition(Expression.Equal(body, Expression.Constant(null, body.Type)), Expression.Constant(1), Expression.Constant(0));
+        yield return new(Expression.Lambda(isNull, selector.Parameters), descending);
+        Expression fallback = body.Type == typeof(string) ? Expression.Constant(string.Empty) : Expression.Default(underlying!);
+        yield return new(Expression.Lambda(Expression.Coalesce(body, fallback), selector.Parameters), descending);
+    }
 }
