@@ -1,5 +1,6 @@
 using Crm.Data.Audit;
 using Crm.Data.Contacts;
+using Crm.Data.Conversations;
 using Crm.Data.Seeding;
 using Crm.Data.Users;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,7 @@ public static partial class HostingExtensions
         }
 
         builder.Services.AddScoped<ContactOperations>();
+        builder.Services.AddScoped<InboxOperations>();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<UserOperations>();
         builder.Services.AddScoped<ApiKeyOperations>();

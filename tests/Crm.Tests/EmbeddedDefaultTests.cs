@@ -39,6 +39,18 @@ public sealed class EmbeddedDefaultTests
             }
             while (after is not null);
 
+            // The filters, orders and search run on SQLite too: each answers without error and finds demo rows.
+            foreach (var query in new[]
+            {
+                "{ r: contacts(first: 3, where: { tags: { some: { eq: \"vip\" } } }, order: [{ lastName: ASC }]) { totalCount } }",
+                "{ r: conversations(first: 3, where: { contact: { lastName: { startsWith: \"b\" } } }, order: [{ contact: { lastName: DESC } }]) { totalCount } }",
+                "{ r: conversations(first: 3, where: { activities: { some: { body: { contains: \"foundation\" } } } }) { totalCount } }",
+                "{ r: search(text: \"crack\", first: 3) { totalCount } }",
+            })
+            {
+                Assert.True((await client.DataAsync(query))["r"]!["totalCount"]!.GetValue<int>() > 0, query);
+            }
+
             Assert.Equal(200, first["contacts"]!["totalCount"]!.GetValue<int>());
             Assert.InRange(seen.Count, 200, 320);
             Assert.True(File.Exists(Path.Combine(directory, "crm.db")));

@@ -12,6 +12,7 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
     {
         Name = "Activity";
         Description = "One message or call on a conversation's timeline.";
+        Interface<NodeInterfaceType>();
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.Kind, type: typeof(NonNullGraphType<ActivityKindType>)).Description("Message or call.");
         Field(x => x.Direction, type: typeof(NonNullGraphType<ActivityDirectionType>)).Description("Whether the contact or the business started it.");

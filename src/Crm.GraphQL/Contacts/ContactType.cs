@@ -16,6 +16,7 @@ internal sealed class ContactType : ObjectGraphType<Contact>
     {
         Name = "Contact";
         Description = "A person or business the company talks to.";
+        Interface<NodeInterfaceType>();
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.FirstName, nullable: true).Description("Given name.");
         Field(x => x.LastName, nullable: true).Description("Family name.");

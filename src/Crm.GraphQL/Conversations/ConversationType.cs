@@ -18,6 +18,7 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
     {
         Name = "Conversation";
         Description = "The thread between one contact and one of the business's lines: texts and calls on one timeline.";
+        Interface<NodeInterfaceType>();
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field<NonNullGraphType<ContactType>>("contact")
             .Description("Who the business is talking to.")

@@ -1,6 +1,7 @@
 using Crm.Data;
 using Crm.Data.Activities;
 using Crm.Data.Contacts;
+using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,6 +12,9 @@ public sealed class CrmLoaders(CrmDbContext db)
 {
     public BatchLoader<Guid, Contact> Contacts { get; } = new((ids, ct) =>
         db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct));
+
+    public BatchLoader<Guid, Conversation> Conversations { get; } = new((ids, ct) =>
+        db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct));
 
     public BatchLoader<Guid, PhoneNumber> PhoneNumbers { get; } = new((ids, ct) =>
         db.PhoneNumbers.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct));

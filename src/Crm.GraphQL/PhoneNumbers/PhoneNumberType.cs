@@ -11,6 +11,7 @@ internal sealed class PhoneNumberType : ObjectGraphType<PhoneNumber>
     {
         Name = "PhoneNumber";
         Description = "One of the business's OpenPhone lines.";
+        Interface<NodeInterfaceType>();
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.OpenPhoneId).Description("OpenPhone's id of the line (PN…).");
         Field(x => x.Number).Description("The line's number in E.164.");

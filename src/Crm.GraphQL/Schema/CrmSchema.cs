@@ -1,6 +1,7 @@
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.PhoneNumbers;
+using Crm.GraphQL.Search;
 using Crm.GraphQL.Users;
 using GraphQL;
 using GraphQL.Types;
@@ -30,6 +31,8 @@ internal sealed class CrmQuery : ObjectGraphType
         ConversationQueries.Register(this);
         PhoneNumberQueries.Register(this);
         UserQueries.Register(this);
+        NodeQueries.Register(this);
+        SearchQueries.Register(this);
     }
 }
 
@@ -40,6 +43,7 @@ internal sealed class CrmMutation : ObjectGraphType
         Name = "Mutation";
         Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
         ContactMutations.Register(this);
+        ConversationMutations.Register(this);
         UserMutations.Register(this);
     }
 }

@@ -4,7 +4,11 @@ using Crm.Tests.Infrastructure;
 
 namespace Crm.Tests.Auth;
 
-/// <summary>Own host with tight limits, so the shared host's generous ones never interfere with other tests.</summary>
+/// <summary>
+/// Own host with tight limits, so the shared host's generous ones never interfere with other tests; in the shared
+/// collection all the same, because it writes to the same database.
+/// </summary>
+[Collection(nameof(PostgresCollection))]
 public sealed class RateLimitAndHeaderTests : IDisposable
 {
     private readonly CrmApiFactory _factory = new(new Dictionary<string, string?>
