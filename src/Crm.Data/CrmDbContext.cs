@@ -2,6 +2,7 @@ using Crm.Data.Activities;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
+using Crm.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data;
@@ -21,6 +22,8 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Activity> Activities => Set<Activity>();
 
     public DbSet<PhoneNumber> PhoneNumbers => Set<PhoneNumber>();
+
+    public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,5 +1,8 @@
 using Crm.Data.Contacts;
+using Crm.Data.Conversations;
+using Crm.Data.Events;
 using Crm.Data.Seeding;
+using Crm.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +36,10 @@ public static partial class HostingExtensions
         }
 
         builder.Services.AddScoped<ContactOperations>();
+        builder.Services.AddScoped<TimelineOperations>();
+        builder.Services.AddScoped<WebhookInbox>();
+        // REVIEW: in-process only; the subscriptions issue swaps in Redis when ConnectionStrings:Redis is set.
+        builder.Services.AddSingleton<IEventBus, InProcessEventBus>();
         return builder;
     }
 
