@@ -3,20 +3,24 @@ using Crm.GraphQL;
 using Crm.GraphQL.Admin;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
+using Crm.GraphQL.Webhooks;
 using Crm.Jobs;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCrmData();
 builder.AddCrmJobs();
 builder.AddCrmGraphQL();
+builder.AddWebhooks();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
 app.Services.UseCrmSchedule();
 
+app.UseRateLimiter();
 app.MapAdminPage();
 app.MapGraphQLEndpoint();
 app.MapHealthEndpoints();
+app.MapWebhooks();
 app.LogUrlsOnStart();
 
 await app.RunAsync();

@@ -1,6 +1,7 @@
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.PhoneNumbers;
+using Crm.GraphQL.Webhooks;
 using GraphQL;
 using GraphQL.Types;
 
@@ -28,6 +29,7 @@ internal sealed class CrmQuery : ObjectGraphType
         ContactQueries.Register(this);
         ConversationQueries.Register(this);
         PhoneNumberQueries.Register(this);
+        WebhookEventQueries.Register(this);
     }
 }
 
@@ -38,5 +40,6 @@ internal sealed class CrmMutation : ObjectGraphType
         Name = "Mutation";
         Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
         ContactMutations.Register(this);
+        WebhookEventMutations.Register(this);
     }
 }
