@@ -40,7 +40,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
         activity.Status = MergeStatus(activity.Status, fact.Status);
         activity.FromNumber = Normalize(fact.From) ?? activity.FromNumber;
         activity.ToNumbers = fact.To.Count > 0 ? NormalizeAll(fact.To) : activity.ToNumbers;
-        return await FinishAsync(activity, created, before, cancellationToken);
+        return await FinishAsync(activity, created, before, fact.ConversationOpenPhoneId, cancellationToken);
     }
 
     /// <summary>A delivery report: updates the outgoing message, or records it when it was sent outside the CRM.</summary>
@@ -61,7 +61,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
 
         var before = NeedsAttention(activity, created);
         ApplyCall(activity, fact);
-        return await FinishAsync(activity, created, before, cancellationToken);
+        return await FinishAsync(activity, created, before, fact.ConversationOpenPhoneId, cancellationToken);
     }
 
     /// <summary>Recording, AI summary or transcript: attached to the call, which is created first when the delivery describes it.</summary>
@@ -89,7 +89,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
         activity.AiSummary = details.Summary ?? activity.AiSummary;
         activity.AiNextSteps = details.NextSteps is { Count: > 0 } steps ? [.. steps] : activity.AiNextSteps;
         activity.Transcript = details.Transcript is { Count: > 0 } lines ? [.. lines] : activity.Transcript;
-        return await FinishAsync(activity, created, before, cancellationToken);
+        return await FinishAsync(activity, created, before, details.Call?.ConversationOpenPhoneId, cancellationToken);
     }
 
     /// <summary>Who is calling: the contact and line when we know them; reads only.</summary>
@@ -127,11 +127,20 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
         CreatedAt = clock.GetUtcNow(),
     };
 
-    private async Task<TimelineChange> FinishAsync(Activity activity, bool created, bool attentionBefore, CancellationToken cancellationToken)
+    private async Task<TimelineChange> FinishAsync(
+        Activity activity, bool created, bool attentionBefore, string? conversationOpenPhoneId, CancellationToken cancellationToken)
     {
         var conversation = db.Conversations.Local.FirstOrDefault(c => c.Id == activity.ConversationId)
             ?? await db.Conversations.FirstAsync(c => c.Id == activity.ConversationId, cancellationToken);
         var conversationChanged = ApplyToConversation(conversation, activity, created, attentionBefore);
+        // A thread we started (an outgoing text) learns OpenPhone's id from the first delivery that names it.
+        if (conversation.OpenPhoneConversationId is null && conversationOpenPhoneId is not null
+            && !await db.Conversations.AnyAsync(c => c.OpenPhoneConversationId == conversationOpenPhoneId, cancellationToken))
+        {
+            conversation.OpenPhoneConversationId = conversationOpenPhoneId;
+            conversationChanged = true;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
 
         List<CrmEvent> events = created && activity is { Kind: ActivityKind.Message, Direction: ActivityDirection.Incoming }

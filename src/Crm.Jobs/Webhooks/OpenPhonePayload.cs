@@ -62,7 +62,7 @@ public sealed class OpenPhonePayload
                 resource = Obj(data, "resource");
             }
 
-            payload = new OpenPhonePayload(id, type, Str(root, "apiVersion"), Time(root, "createdAt"), resource.Clone(), Obj(data, "context").Clone());
+            payload = new OpenPhonePayload(id, type, Str(root, "apiVersion"), Time(root, "createdAt"), Detach(resource), Detach(Obj(data, "context")));
             return true;
         }
         catch (JsonException)
@@ -248,6 +248,9 @@ public sealed class OpenPhonePayload
 
     private string RequiredId(string name) =>
         Str(_resource, name) ?? throw new InvalidDataException($"The {Type} delivery has no data.object.{name}.");
+
+    /// <summary>A copy that outlives the document; an absent element stays absent.</summary>
+    private static JsonElement Detach(JsonElement element) => element.ValueKind == JsonValueKind.Undefined ? default : element.Clone();
 
     private static JsonElement Prop(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
