@@ -72,8 +72,16 @@ public sealed partial class OpenPhoneWebhookProcessor(
     {
         for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
-            var webhookEvent = await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
+            // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
+            var webhookEvent = attempt == 1 && db.ChangeTracker.Entries<WebhookEvent>().Count() == 1 && db.WebhookEvents.Local.FirstOrDefault(e => e.Id == id) is { } stored
+                ? stored
+                : null;
+            if (webhookEvent is null)
+            {
+                db.ChangeTracker.Clear();
+                webhookEvent = await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
+            }
+
             if (webhookEvent is null)
             {
                 return null;
@@ -83,12 +91,14 @@ public sealed partial class OpenPhoneWebhookProcessor(
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                outcome = await DispatchAsync(webhookEvent, cancellationToken);
+                // Marked processed first, so the operation's own SaveChanges writes it in the same batch.
                 webhookEvent.Attempts++;
-                webhookEvent.Status = outcome.Status;
+                webhookEvent.Status = WebhookEventStatus.Processed;
                 webhookEvent.ProcessedAt = now;
                 webhookEvent.NextAttemptAt = null;
                 webhookEvent.LastError = null;
+                outcome = await DispatchAsync(webhookEvent, cancellationToken);
+                webhookEvent.Status = outcome.Status;
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
