@@ -74,7 +74,8 @@ internal static partial class WebhookEndpoints
             LogNoKeys(app.Logger);
         }
 
-        var group = app.MapGroup("/webhook").RequireRateLimiting(RateLimitPolicy);
+        // Outside staff authentication (the signature is the credential), so it stays anonymous when auth arrives.
+        var group = app.MapGroup("/webhook").AllowAnonymous().RequireRateLimiting(RateLimitPolicy);
         group.MapPost("/openphone", ReceiveAsync);
         return group;
     }
