@@ -4,6 +4,7 @@ using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Users;
+using Crm.Data.Webhooks;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -30,6 +31,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

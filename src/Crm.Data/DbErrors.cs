@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Crm.Data;
 
-internal static class DbErrors
+public static class DbErrors
 {
     private const int SqliteConstraint = 19;
 

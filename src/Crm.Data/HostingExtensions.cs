@@ -1,8 +1,10 @@
 using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
+using Crm.Data.Events;
 using Crm.Data.Seeding;
 using Crm.Data.Users;
+using Crm.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +52,10 @@ public static partial class HostingExtensions
                 o.Lockout.AllowedForNewUsers = true;
             })
             .AddEntityFrameworkStores<CrmDbContext>();
+        builder.Services.AddScoped<TimelineOperations>();
+        builder.Services.AddScoped<WebhookInbox>();
+        // REVIEW: in-process only; the subscriptions issue swaps in Redis when ConnectionStrings:Redis is set.
+        builder.Services.AddSingleton<IEventBus, InProcessEventBus>();
         return builder;
     }
 

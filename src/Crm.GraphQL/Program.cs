@@ -4,12 +4,14 @@ using Crm.GraphQL.Admin;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
+using Crm.GraphQL.Webhooks;
 using Crm.Jobs;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCrmData();
 builder.AddCrmJobs();
 builder.AddCrmGraphQL();
+builder.AddWebhooks();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
@@ -24,6 +26,7 @@ app.MapAdminPage();
 app.MapAuthEndpoints();
 app.MapGraphQLEndpoint();
 app.MapHealthEndpoints();
+app.MapWebhooks();
 app.LogUrlsOnStart();
 
 await app.RunAsync();

@@ -1,4 +1,6 @@
 using Coravel;
+using Crm.Jobs.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Crm.Jobs;
@@ -10,15 +12,17 @@ public static class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScheduler();
+        builder.Services.AddScoped<OpenPhoneWebhookProcessor>();
+        builder.Services.AddTransient<RetryWebhooksJob>();
         return builder;
     }
 
     /// <summary>Every schedule of the system, in one place.</summary>
     public static IServiceProvider UseCrmSchedule(this IServiceProvider services)
     {
-        services.UseScheduler(_ =>
+        services.UseScheduler(scheduler =>
         {
-            // Jobs join as their features land (webhook retries, outbound sender, campaigns).
+            scheduler.Schedule<RetryWebhooksJob>().EveryMinute().PreventOverlapping(nameof(RetryWebhooksJob));
         });
         return services;
     }

@@ -16,6 +16,15 @@ public sealed record ContactChanges(
     IReadOnlyList<string>? Tags = null,
     IReadOnlyDictionary<string, string>? CustomFields = null);
 
+/// <summary>A contact as OpenPhone holds it; names are authoritative, missing company and emails keep ours.</summary>
+public sealed record OpenPhoneContactFact(
+    string OpenPhoneContactId,
+    string? FirstName,
+    string? LastName,
+    string? Company,
+    IReadOnlyList<string> Phones,
+    IReadOnlyList<string> Emails);
+
 /// <summary>Contact business facts, called the same way from mutations, webhooks and imports.</summary>
 public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
 {
@@ -47,6 +56,58 @@ public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
         var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
             ?? throw new NotFoundException(nameof(Contact), id);
         db.Contacts.Remove(contact);
+        await db.SaveChangesAsync(cancellationToken);
+        return contact;
+    }
+
+    /// <summary>
+    /// OpenPhone's copy of a contact changed: name, company and email follow it. Matched by OpenPhone's contact id,
+    /// then by phone; created when it names a phone we do not know. Null when there is nothing to match or create.
+    /// </summary>
+    public async Task<Contact?> SyncFromOpenPhoneAsync(OpenPhoneContactFact fact, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.OpenPhoneContactId == fact.OpenPhoneContactId, cancellationToken);
+        var phones = fact.Phones.Select(p => PhoneNumberNormalizer.TryNormalize(p, out var e164) ? e164 : null).OfType<string>().Distinct().ToList();
+        if (contact is null && phones.Count > 0)
+        {
+            contact = await db.Contacts.Where(c => c.Phone != null && phones.Contains(c.Phone)).OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        }
+
+        var now = clock.GetUtcNow();
+        if (contact is null)
+        {
+            if (phones.Count == 0)
+            {
+                return null;
+            }
+
+            contact = new Contact { Phone = phones[0], Source = ContactSource.Webhook, CreatedAt = now };
+            db.Contacts.Add(contact);
+        }
+
+        contact.OpenPhoneContactId = fact.OpenPhoneContactId;
+        contact.FirstName = Clean(fact.FirstName);
+        contact.LastName = Clean(fact.LastName);
+        contact.Company = Clean(fact.Company) ?? contact.Company;
+        var email = fact.Emails.Select(e => e.Trim()).FirstOrDefault(e => MailAddress.TryCreate(e, out var parsed) && parsed.Address == e && e.Length <= 254);
+        contact.Email = email ?? contact.Email;
+        contact.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return contact;
+    }
+
+    /// <summary>OpenPhone deleted its copy: our contact and its history stay, only the link goes.</summary>
+    public async Task<Contact?> UnlinkOpenPhoneContactAsync(string openPhoneContactId, CancellationToken cancellationToken)
+    {
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.OpenPhoneContactId == openPhoneContactId, cancellationToken);
+        if (contact is null)
+        {
+            return null;
+        }
+
+        contact.OpenPhoneContactId = null;
+        contact.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         return contact;
     }

@@ -47,6 +47,11 @@ internal static class AuthSetup
                     ctx.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
+                if (ctx.HttpContext.Request.Path.StartsWithSegments("/webhook"))
+                {
+                    Crm.Jobs.Webhooks.WebhookMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", "RateLimited"));
+                }
+
                 return ValueTask.CompletedTask;
             };
             o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter(

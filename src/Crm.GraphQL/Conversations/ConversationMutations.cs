@@ -39,6 +39,7 @@ internal static class ConversationMutations
     }
 
     /// <summary>Every inbox mutation returns the conversation as changed, or why nothing changed.</summary>
+    [DoNotRegister] // built per mutation with its name, not resolved from DI
     private sealed class ConversationPayloadType : ObjectGraphType<Payload>
     {
         public ConversationPayloadType(string name, ConversationErrorType errors)
@@ -50,6 +51,7 @@ internal static class ConversationMutations
         }
     }
 
+    [DoNotRegister]
     private sealed class ConversationErrorType : UnionGraphType
     {
         public ConversationErrorType(string name)

@@ -3,6 +3,7 @@ using Crm.GraphQL.Conversations;
 using Crm.GraphQL.PhoneNumbers;
 using Crm.GraphQL.Search;
 using Crm.GraphQL.Users;
+using Crm.GraphQL.Webhooks;
 using GraphQL;
 using GraphQL.Types;
 
@@ -33,6 +34,7 @@ internal sealed class CrmQuery : ObjectGraphType
         UserQueries.Register(this);
         NodeQueries.Register(this);
         SearchQueries.Register(this);
+        WebhookEventQueries.Register(this);
     }
 }
 
@@ -45,5 +47,6 @@ internal sealed class CrmMutation : ObjectGraphType
         ContactMutations.Register(this);
         ConversationMutations.Register(this);
         UserMutations.Register(this);
+        WebhookEventMutations.Register(this);
     }
 }

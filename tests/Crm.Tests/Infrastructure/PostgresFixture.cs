@@ -18,11 +18,17 @@ public sealed class PostgresFixture : IAsyncLifetime
     public static string ConnectionString => Environment.GetEnvironmentVariable("CRM_TEST_DB")
         ?? throw new InvalidOperationException("CRM_TEST_DB is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
 
-    public CrmApiFactory Factory { get; } = new(new Dictionary<string, string?>
+    public CrmApiFactory Factory { get; } = new(Settings());
+
+    /// <summary>The shared host's settings; tests that need another configuration start their own host from these.</summary>
+    public static Dictionary<string, string?> Settings() => new()
     {
         ["ConnectionStrings:Crm"] = ConnectionString,
         ["Crm:SeedDemoData"] = "false",
-    });
+        ["OpenPhone:WebhookSigningKeys:0"] = WebhookSender.LegacyKey,
+        ["OpenPhone:WebhookSigningKeys:1"] = WebhookSender.StandardKey,
+        ["OpenPhone:WebhookSigningKeys:2"] = WebhookSender.RotatedLegacyKey,
+    };
 
     public async Task InitializeAsync()
     {

@@ -1,0 +1,24 @@
+using Crm.Data.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Crm.Data.Configurations;
+
+internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<WebhookEvent>
+{
+    public void Configure(EntityTypeBuilder<WebhookEvent> builder)
+    {
+        builder.Property(e => e.Id).ValueGeneratedNever();
+        builder.Property(e => e.EventId).HasMaxLength(200);
+        builder.Property(e => e.Type).HasMaxLength(100);
+        builder.Property(e => e.ApiVersion).HasMaxLength(32);
+        builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.LastError).HasMaxLength(2000);
+
+        builder.HasIndex(e => e.EventId).IsUnique();
+        // The retry job's scan: due events of one status.
+        builder.HasIndex(e => new { e.Status, e.NextAttemptAt });
+        // The operators' list: newest first, keyset-paged on (ReceivedAt, Id).
+        builder.HasIndex(e => new { e.ReceivedAt, e.Id }).IsDescending(true, true);
+    }
+}

@@ -1,0 +1,45 @@
+namespace Crm.Data.Events;
+
+/// <summary>A fact that already happened and is committed; subscribers refetch what they need by id.</summary>
+/// <remarks>Plain ids only, so a Redis implementation can serialize them as they are.</remarks>
+public abstract record CrmEvent
+{
+    /// <summary>Where subscribers listen: one topic per kind of event.</summary>
+    public abstract string Topic { get; }
+}
+
+public sealed record MessageReceived(Guid ActivityId, Guid ConversationId, Guid PhoneNumberId) : CrmEvent
+{
+    public const string TopicName = "message.received";
+
+    public override string Topic => TopicName;
+}
+
+public sealed record ConversationUpdated(Guid ConversationId) : CrmEvent
+{
+    public const string TopicName = "conversation.updated";
+
+    public override string Topic => TopicName;
+}
+
+public sealed record ActivityUpdated(Guid ActivityId, Guid ConversationId) : CrmEvent
+{
+    public const string TopicName = "activity.updated";
+
+    public override string Topic => TopicName;
+}
+
+/// <summary>A call is ringing on one of our lines, for a live "who is calling"; nothing is stored.</summary>
+public sealed record IncomingCall(string From, Guid? ContactId, Guid? PhoneNumberId, string CallOpenPhoneId) : CrmEvent
+{
+    public const string TopicName = "call.incoming";
+
+    public override string Topic => TopicName;
+}
+
+public sealed record ContactUpdated(Guid ContactId) : CrmEvent
+{
+    public const string TopicName = "contact.updated";
+
+    public override string Topic => TopicName;
+}

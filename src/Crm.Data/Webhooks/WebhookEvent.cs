@@ -1,0 +1,40 @@
+namespace Crm.Data.Webhooks;
+
+/// <summary>One verified webhook delivery, stored raw before it is processed: the inbox that makes retries possible.</summary>
+public sealed class WebhookEvent
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    /// <summary>The sender's event id (OpenPhone's <c>EV…</c>): unique, so a redelivery is recognised.</summary>
+    public required string EventId { get; init; }
+
+    public required string Type { get; set; }
+
+    public string? ApiVersion { get; set; }
+
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    /// <summary>The body exactly as received.</summary>
+    public required string Body { get; init; }
+
+    public WebhookEventStatus Status { get; set; } = WebhookEventStatus.Received;
+
+    /// <summary>Processing attempts so far.</summary>
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+
+    /// <summary>When the retry job may next process it; null once processed, ignored or dead.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset? ProcessedAt { get; set; }
+}
+
+public enum WebhookEventStatus
+{
+    Received,
+    Processed,
+    Failed,
+    Ignored,
+    Dead,
+}

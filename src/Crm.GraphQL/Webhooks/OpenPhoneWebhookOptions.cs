@@ -1,0 +1,34 @@
+namespace Crm.GraphQL.Webhooks;
+
+/// <summary>Settings under <c>OpenPhone</c> for the webhook receiver.</summary>
+public sealed class OpenPhoneWebhookOptions
+{
+    public const string Section = "OpenPhone";
+
+    public const string StandardKeyPrefix = "whsec_";
+
+    /// <summary>Signing secrets, tried in turn so a key can be rotated: legacy base64 keys and <c>whsec_…</c> keys side by side.</summary>
+    public List<string> WebhookSigningKeys { get; set; } = [];
+
+    /// <summary>How far a delivery's timestamp may be from our clock, either way.</summary>
+    public int WebhookToleranceSeconds { get; set; } = 300;
+
+    /// <summary>Development only: accept deliveries without a signature header. The host refuses to start with it elsewhere.</summary>
+    public bool AllowUnsignedWebhooks { get; set; }
+
+    /// <summary>Deliveries accepted per minute across all senders; more get 429 with Retry-After.</summary>
+    public int WebhookRateLimitPerMinute { get; set; } = 6000;
+
+    /// <summary>The key bytes: base64-decoded, after the <c>whsec_</c> prefix when there is one; null when not base64.</summary>
+    public static byte[]? DecodeKey(string? key)
+    {
+        var text = key?.Trim() ?? string.Empty;
+        if (text.StartsWith(StandardKeyPrefix, StringComparison.Ordinal))
+        {
+            text = text[StandardKeyPrefix.Length..];
+        }
+
+        var bytes = new byte[text.Length];
+        return text.Length > 0 && Convert.TryFromBase64String(text, bytes, out var written) ? bytes[..written] : null;
+    }
+}

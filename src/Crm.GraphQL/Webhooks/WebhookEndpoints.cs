@@ -1,0 +1,180 @@
+using System.Data.Common;
+using System.Text;
+using System.Threading.RateLimiting;
+using Crm.Data.Webhooks;
+using Crm.Jobs.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Crm.GraphQL.Webhooks;
+
+/// <summary>
+/// <c>POST /webhook/openphone</c>: outside staff authentication, protected by the signature and a rate limit.
+/// Verify the raw bytes, store the raw event, answer; processing failures are ours to retry, not OpenPhone's.
+/// </summary>
+internal static partial class WebhookEndpoints
+{
+    public const int MaxBodyBytes = 256 * 1024;
+    private const string RateLimitPolicy = "webhooks";
+
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var section = builder.Configuration.GetSection(OpenPhoneWebhookOptions.Section);
+        var settings = section.Get<OpenPhoneWebhookOptions>() ?? new();
+        if (settings.AllowUnsignedWebhooks && !builder.Environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"OpenPhone:AllowUnsignedWebhooks is true in the {builder.Environment.EnvironmentName} environment; it is allowed only in Development.");
+        }
+
+        builder.Services.AddOptions<OpenPhoneWebhookOptions>().BindConfiguration(OpenPhoneWebhookOptions.Section)
+            .Validate(o => o.WebhookSigningKeys.All(k => OpenPhoneWebhookOptions.DecodeKey(k) is not null), "OpenPhone:WebhookSigningKeys holds a key that is not base64 (optionally after whsec_).")
+            .Validate(o => o.WebhookToleranceSeconds > 0, "OpenPhone:WebhookToleranceSeconds must be positive.")
+            .Validate(o => o.WebhookRateLimitPerMinute > 0, "OpenPhone:WebhookRateLimitPerMinute must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WebhookSignatureVerifier>();
+
+        // One budget for all of OpenPhone's senders: it delivers from several addresses, so per-IP would not cap it.
+        // 429 and Retry-After for every policy are set once, in AuthSetup.
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(RateLimitPolicy, _ => RateLimitPartition.GetFixedWindowLimiter("openphone", _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = Math.Max(1, settings.WebhookRateLimitPerMinute),
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            }));
+        });
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapWebhooks(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<IOptions<OpenPhoneWebhookOptions>>().Value;
+        if (options.AllowUnsignedWebhooks)
+        {
+            LogUnsignedAllowed(app.Logger);
+        }
+        else if (options.WebhookSigningKeys.Count == 0)
+        {
+            LogNoKeys(app.Logger);
+        }
+
+        // Outside staff authentication (the signature is the credential), so it stays anonymous when auth arrives.
+        var group = app.MapGroup("/webhook").AllowAnonymous().RequireRateLimiting(RateLimitPolicy);
+        group.MapPost("/openphone", ReceiveAsync);
+        return group;
+    }
+
+    private static async Task<Results<Ok, UnauthorizedHttpResult, BadRequest<string>, StatusCodeHttpResult>> ReceiveAsync(
+        HttpContext http,
+        WebhookSignatureVerifier verifier,
+        IOptions<OpenPhoneWebhookOptions> options,
+        WebhookInbox inbox,
+        OpenPhoneWebhookProcessor processor,
+        ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("Crm.Webhooks");
+        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        if (body is null)
+        {
+            return Reject(logger, http, "TooLarge", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var unsignedAllowed = options.Value.AllowUnsignedWebhooks && !WebhookSignatureVerifier.IsSigned(http.Request.Headers);
+        var failure = unsignedAllowed ? SignatureFailure.None : verifier.Verify(http.Request.Headers, body);
+        if (failure != SignatureFailure.None)
+        {
+            Reject(logger, http, failure.ToString(), StatusCodes.Status401Unauthorized);
+            return TypedResults.Unauthorized();
+        }
+
+        var text = Encoding.UTF8.GetString(body);
+        if (!OpenPhonePayload.TryParse(text, http.Request.Headers[WebhookSignatureVerifier.IdHeader].ToString(), out var payload) || payload.Id.Length > 200 || payload.Type.Length > 100)
+        {
+            LogUnreadable(logger);
+            return TypedResults.BadRequest("Not an OpenPhone event: a JSON object with id and type is expected.");
+        }
+
+        var webhookEvent = new WebhookEvent { EventId = payload.Id, Type = payload.Type, ApiVersion = payload.ApiVersion?[..Math.Min(32, payload.ApiVersion.Length)], Body = text };
+        try
+        {
+            if (await inbox.StoreAsync(webhookEvent, http.RequestAborted) == StoreOutcome.Duplicate)
+            {
+                WebhookMetrics.Duplicates.Add(1);
+                return TypedResults.Ok();
+            }
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
+        {
+            // Not stored: OpenPhone keeps the delivery and retries on a non-2xx answer.
+            LogStoreFailed(logger, payload.Id, ex);
+            return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        WebhookMetrics.Stored.Add(1);
+        try
+        {
+            // Not the request's token: a sender that hangs up must not cut processing in half. Failures leave the event failed.
+            await processor.ProcessAsync(webhookEvent.Id, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
+        {
+            LogProcessingDeferred(logger, payload.Id, ex);
+        }
+
+        return TypedResults.Ok();
+    }
+
+    private static StatusCodeHttpResult Reject(ILogger logger, HttpContext http, string reason, int status)
+    {
+        WebhookMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        LogRejected(logger, status, reason, http.Connection.RemoteIpAddress?.ToString());
+        return TypedResults.StatusCode(status);
+    }
+
+    /// <summary>The raw body, read once; null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused with {Status}: {Reason} (from {RemoteAddress})")]
+    private static partial void LogRejected(ILogger logger, int status, string reason, string? remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused with 400: a verified body that is not an OpenPhone event")]
+    private static partial void LogUnreadable(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook event {EventId} could not be stored; answered 503 so OpenPhone retries")]
+    private static partial void LogStoreFailed(ILogger logger, string eventId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but could not be processed now; the retry job will")]
+    private static partial void LogProcessingDeferred(ILogger logger, string eventId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OpenPhone:AllowUnsignedWebhooks is on: unsigned webhook deliveries are accepted (Development only)")]
+    private static partial void LogUnsignedAllowed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No OpenPhone:WebhookSigningKeys configured: every webhook delivery will be refused with 401")]
+    private static partial void LogNoKeys(ILogger logger);
+}

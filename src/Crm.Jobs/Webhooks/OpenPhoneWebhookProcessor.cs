@@ -1,0 +1,229 @@
+using Crm.Data;
+using Crm.Data.Activities;
+using Crm.Data.Contacts;
+using Crm.Data.Conversations;
+using Crm.Data.Events;
+using Crm.Data.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Jobs.Webhooks;
+
+/// <summary>
+/// Turns a stored OpenPhone delivery into domain operations, in one transaction with the event's new status,
+/// and publishes the resulting events after commit. Used by the endpoint (right after storing), the retry job
+/// and the operators' replay.
+/// </summary>
+public sealed partial class OpenPhoneWebhookProcessor(
+    CrmDbContext db,
+    TimelineOperations timeline,
+    ContactOperations contacts,
+    IEventBus bus,
+    TimeProvider clock,
+    ILogger<OpenPhoneWebhookProcessor> logger)
+{
+    public const int MaxAttempts = 8;
+    public const int RetryBatchSize = 100;
+
+    public static readonly TimeSpan BaseDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a retry job's claim on an event holds before another instance may take it.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
+
+    private const int UniqueRaceRetries = 3;
+
+    private static readonly string[] CallDetailTypes = ["call.recording.completed", "call.summary.completed", "call.transcript.completed", "callSummary", "callTranscript"];
+
+    public Task<WebhookEventStatus?> ProcessAsync(Guid id, CancellationToken cancellationToken) =>
+        ProcessAsync(id, clock.GetUtcNow(), followUp: true, cancellationToken);
+
+    /// <summary>Retries every due event (failed, or stored and never processed); returns how many it processed.</summary>
+    /// <remarks>
+    /// Claims each row with a conditional update that moves its next attempt by a lease, so instances running this
+    /// at the same time never process one event twice; on both providers, without holding locks while processing.
+    /// </remarks>
+    public async Task<int> RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = await db.WebhookEvents.AsNoTracking()
+            .Where(e => (e.Status == WebhookEventStatus.Failed || e.Status == WebhookEventStatus.Received) && e.NextAttemptAt <= now)
+            .OrderBy(e => e.NextAttemptAt)
+            .Select(e => new { e.Id, e.NextAttemptAt })
+            .Take(RetryBatchSize)
+            .ToListAsync(cancellationToken);
+
+        var processed = 0;
+        foreach (var row in due)
+        {
+            var lease = now + ClaimLease;
+            var claimed = await db.WebhookEvents
+                .Where(e => e.Id == row.Id && e.NextAttemptAt == row.NextAttemptAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.NextAttemptAt, lease), cancellationToken);
+            if (claimed == 1)
+            {
+                await ProcessAsync(row.Id, now, followUp: true, cancellationToken);
+                processed++;
+            }
+        }
+
+        return processed;
+    }
+
+    private async Task<WebhookEventStatus?> ProcessAsync(Guid id, DateTimeOffset now, bool followUp, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
+            var webhookEvent = attempt == 1 && db.ChangeTracker.Entries<WebhookEvent>().Count() == 1 && db.WebhookEvents.Local.FirstOrDefault(e => e.Id == id) is { } stored
+                ? stored
+                : null;
+            if (webhookEvent is null)
+            {
+                db.ChangeTracker.Clear();
+                webhookEvent = await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
+            }
+
+            if (webhookEvent is null)
+            {
+                return null;
+            }
+
+            Outcome outcome;
+            try
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                // Marked processed first, so the operation's own SaveChanges writes it in the same batch.
+                webhookEvent.Attempts++;
+                webhookEvent.Status = WebhookEventStatus.Processed;
+                webhookEvent.ProcessedAt = now;
+                webhookEvent.NextAttemptAt = null;
+                webhookEvent.LastError = null;
+                outcome = await DispatchAsync(webhookEvent, cancellationToken);
+                webhookEvent.Status = outcome.Status;
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation() && attempt < UniqueRaceRetries)
+            {
+                // A concurrent delivery created the same contact, conversation or activity first: run again, finding its rows.
+                continue;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return await MarkFailedAsync(id, now, ex, cancellationToken);
+            }
+
+            WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToString()));
+            foreach (var crmEvent in outcome.Events)
+            {
+                await bus.PublishAsync(crmEvent, cancellationToken);
+            }
+
+            if (followUp && outcome.KnownCallId is { } callId)
+            {
+                await ProcessWaitingDetailsAsync(callId, now, cancellationToken);
+            }
+
+            return outcome.Status;
+        }
+    }
+
+    private async Task<Outcome> DispatchAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
+    {
+        if (!OpenPhonePayload.TryParse(webhookEvent.Body, webhookEvent.EventId, out var payload))
+        {
+            throw new InvalidDataException("The body is not an OpenPhone event envelope.");
+        }
+
+        switch (payload.Type)
+        {
+            case "message.received":
+                return Outcome.Of(await timeline.RecordMessageAsync(payload.ToMessage(ActivityDirection.Incoming), cancellationToken));
+            case "message.delivered":
+                return Outcome.Of(await timeline.UpdateMessageStatusAsync(payload.ToMessage(ActivityDirection.Outgoing), cancellationToken));
+            case "call.ringing":
+                var ringing = payload.ToRinging();
+                if (ringing.Direction == ActivityDirection.Outgoing)
+                {
+                    return new Outcome(WebhookEventStatus.Processed, [], null);
+                }
+
+                var caller = await timeline.IdentifyCallerAsync(ringing.CallId, ringing.From, ringing.LineOpenPhoneId, cancellationToken);
+                return new Outcome(WebhookEventStatus.Processed, [caller], null);
+            case "call.completed":
+                var call = await timeline.RecordCallAsync(payload.ToCall(ActivityDirection.Incoming), cancellationToken);
+                return Outcome.Of(call) with { KnownCallId = call.Activity.OpenPhoneId };
+            case "call.recording.completed" or "call.summary.completed" or "call.transcript.completed":
+                var details = payload.ToCallDetails();
+                var change = await timeline.AttachCallDetailsAsync(details, cancellationToken);
+                return Outcome.Of(change) with { KnownCallId = details.Call is null ? null : details.CallOpenPhoneId };
+            case "contact.updated":
+                var contact = await contacts.SyncFromOpenPhoneAsync(payload.ToContact(), cancellationToken);
+                return new Outcome(WebhookEventStatus.Processed, contact is null ? [] : [new ContactUpdated(contact.Id)], null);
+            case "contact.deleted":
+                var unlinked = await contacts.UnlinkOpenPhoneContactAsync(payload.ContactId, cancellationToken);
+                return new Outcome(WebhookEventStatus.Processed, unlinked is null ? [] : [new ContactUpdated(unlinked.Id)], null);
+            default:
+                return new Outcome(WebhookEventStatus.Ignored, [], null);
+        }
+    }
+
+    /// <summary>Summaries and transcripts that came before their call waited as failed events: the call is here now.</summary>
+    private async Task ProcessWaitingDetailsAsync(string callId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var waiting = await db.WebhookEvents.AsNoTracking()
+            .Where(e => e.Status == WebhookEventStatus.Failed && CallDetailTypes.Contains(e.Type) && e.Body.Contains(callId))
+            .Select(e => e.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var id in waiting)
+        {
+            await ProcessAsync(id, now, followUp: false, cancellationToken);
+        }
+    }
+
+    private async Task<WebhookEventStatus?> MarkFailedAsync(Guid id, DateTimeOffset now, Exception error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            db.ChangeTracker.Clear();
+            var webhookEvent = await db.WebhookEvents.FirstAsync(e => e.Id == id, cancellationToken);
+            webhookEvent.Attempts++;
+            var dead = webhookEvent.Attempts >= MaxAttempts;
+            webhookEvent.Status = dead ? WebhookEventStatus.Dead : WebhookEventStatus.Failed;
+            webhookEvent.NextAttemptAt = dead ? null : now + (BaseDelay * Math.Pow(2, webhookEvent.Attempts - 1));
+            var message = $"{error.GetType().Name}: {error.Message}";
+            webhookEvent.LastError = message.Length <= 2000 ? message : message[..2000];
+            await db.SaveChangesAsync(cancellationToken);
+            WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", webhookEvent.Status.ToString()));
+            if (error is CallNotKnownYetException)
+            {
+                LogWaitingForCall(logger, webhookEvent.EventId, webhookEvent.Type);
+            }
+            else
+            {
+                LogProcessingFailed(logger, webhookEvent.EventId, webhookEvent.Type, webhookEvent.Attempts, webhookEvent.Status, error);
+            }
+
+            return webhookEvent.Status;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The event stays as it was (received or failed, with a next attempt): the retry job takes it up later.
+            LogCouldNotRecordFailure(logger, id, ex);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} ({Type}) failed on attempt {Attempts}, now {Status}")]
+    private static partial void LogProcessingFailed(ILogger logger, string eventId, string type, int attempts, WebhookEventStatus status, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {EventId} ({Type}) waits for its call to arrive")]
+    private static partial void LogWaitingForCall(ILogger logger, string eventId, string type);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the failure of webhook event {Id}; the retry job will take it up")]
+    private static partial void LogCouldNotRecordFailure(ILogger logger, Guid id, Exception exception);
+
+    private sealed record Outcome(WebhookEventStatus Status, IReadOnlyList<CrmEvent> Events, string? KnownCallId)
+    {
+        public static Outcome Of(TimelineChange change) => new(WebhookEventStatus.Processed, change.Events, null);
+    }
+}

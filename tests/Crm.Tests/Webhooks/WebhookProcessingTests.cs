@@ -1,0 +1,239 @@
+using System.Net;
+using Crm.Data.Activities;
+using Crm.Data.Conversations;
+using Crm.Data.Events;
+using Crm.Data.Webhooks;
+using Crm.Jobs.Webhooks;
+using Crm.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json;
+
+namespace Crm.Tests.Webhooks;
+
+/// <summary>Out-of-order deliveries, failures and the retry job, called directly with a fixed clock.</summary>
+public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTest(fixture)
+{
+    private readonly WebhookSender _sender = new(fixture.Factory.CreateClient());
+
+    [Fact]
+    public async Task SummaryAndTranscriptBeforeCallCompletedConvergeToTheInOrderState()
+    {
+        var call = Payloads.CallCompleted("EVcall", Payloads.SummarizedCallId);
+        var summary = WebhookSender.Sample("call.summary.completed.json");
+        var transcript = Payloads.WithEventId(WebhookSender.Sample("call.transcript.completed.json"), "EVtranscript");
+
+        await PostAllAsync(call, summary, transcript);
+        var inOrder = await TimelineStateAsync();
+        await Fixture.ResetAsync();
+        await PostAllAsync(transcript, summary, call);
+        var outOfOrder = await TimelineStateAsync();
+
+        Assert.Equal(inOrder, outOfOrder);
+        var activity = await Fixture.QueryAsync(db => db.Activities.SingleAsync());
+        Assert.Equal("You talked about the weather.", activity.AiSummary);
+        Assert.Equal("Hello, world!", Assert.Single(activity.Transcript).Text);
+        Assert.All(await Fixture.QueryAsync(db => db.WebhookEvents.ToListAsync()), e => Assert.Equal(WebhookEventStatus.Processed, e.Status));
+    }
+
+    [Fact]
+    public async Task ARecordingBeforeCallCompletedConvergesToTheInOrderState()
+    {
+        var recording = WebhookSender.Sample("call.recording.completed.json");
+        // The same call's call.completed: no media yet.
+        var renamed = Payloads.WithEventId(recording, "EVcompleted").Replace("call.recording.completed", "call.completed", StringComparison.Ordinal);
+        var media = renamed.IndexOf("\"media\": [", StringComparison.Ordinal);
+        var completed = renamed[..media] + "\"media\": [], \"ignored\": [" + renamed[(media + "\"media\": [".Length)..];
+
+        await PostAllAsync(completed, recording);
+        var inOrder = await TimelineStateAsync();
+        await Fixture.ResetAsync();
+        await PostAllAsync(recording, completed);
+
+        Assert.Equal(inOrder, await TimelineStateAsync());
+    }
+
+    [Fact]
+    public async Task MessageDeliveredBeforeTheOutgoingMessageIsKnownConvergesToTheInOrderState()
+    {
+        var delivered = WebhookSender.Sample("message.delivered.json");
+        var sent = new MessageFact(
+            "ACcdcc2668c4134c3cbfdacb9e273cac6f", ActivityDirection.Outgoing, "+18005550100", ["+18885550101"], "za", [], "sent",
+            DateTimeOffset.Parse("2022-01-23T17:05:45.195Z", System.Globalization.CultureInfo.InvariantCulture), "PNtoDbDhuz", null);
+
+        // In order: our sender records the message as sent, then OpenPhone reports its delivery.
+        await RecordAsync(sent);
+        await PostAllAsync(delivered);
+        var inOrder = await TimelineStateAsync();
+        await Fixture.ResetAsync();
+        await PostAllAsync(delivered);
+        await RecordAsync(sent);
+
+        Assert.Equal(inOrder, await TimelineStateAsync());
+        Assert.Equal("delivered", (await Fixture.QueryAsync(db => db.Activities.SingleAsync())).Status);
+    }
+
+    [Fact]
+    public async Task AFailedEventIsRetriedByTheRetryMethodOnceItsBackoffHasPassed()
+    {
+        using var response = await _sender.PostLegacyAsync(WebhookSender.Sample("call.summary.completed.json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var failed = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal(WebhookEventStatus.Failed, failed.Status);
+        Assert.Contains("not known yet", failed.LastError, StringComparison.Ordinal);
+        Assert.Equal(failed.ReceivedAt.AddMinutes(1), failed.NextAttemptAt!.Value, TimeSpan.FromSeconds(5));
+
+        // The call arrives by another path (the history import, say), which does not look for waiting details.
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            var call = new CallFact(Payloads.SummarizedCallId, ActivityDirection.Incoming, "+19876543210", [], "completed", failed.ReceivedAt, failed.ReceivedAt, null, null, null, [], "PN1ZmRMzlx", null);
+            await scope.ServiceProvider.GetRequiredService<TimelineOperations>().RecordCallAsync(call, default);
+        }
+
+        Assert.Equal(0, await RetryAsync(failed.NextAttemptAt.Value.AddSeconds(-1)));
+        Assert.Equal(1, await RetryAsync(failed.NextAttemptAt.Value));
+
+        var retried = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal(WebhookEventStatus.Processed, retried.Status);
+        Assert.Equal(2, retried.Attempts);
+        Assert.Null(retried.LastError);
+        Assert.Null(retried.NextAttemptAt);
+        Assert.Equal("You talked about the weather.", (await Fixture.QueryAsync(db => db.Activities.SingleAsync())).AiSummary);
+    }
+
+    [Fact]
+    public async Task AnEventThatKeepsFailingBacksOffExponentiallyAndIsDeadAfterEightAttempts()
+    {
+        var body = WebhookSender.Sample("message.received.json").Replace("+19876543210", "12", StringComparison.Ordinal);
+        using var response = await _sender.PostLegacyAsync(body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var delays = new List<TimeSpan>();
+        var webhookEvent = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        var last = webhookEvent.ReceivedAt;
+        while (webhookEvent.NextAttemptAt is { } next)
+        {
+            delays.Add(next - last);
+            await RetryAsync(next);
+            last = next;
+            webhookEvent = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        }
+
+        Assert.Equal(WebhookEventStatus.Dead, webhookEvent.Status);
+        Assert.Equal(OpenPhoneWebhookProcessor.MaxAttempts, webhookEvent.Attempts);
+        Assert.Equal([1, 2, 4, 8, 16, 32, 64], delays.Select(d => (int)Math.Round(d.TotalMinutes)));
+        Assert.Contains("InvalidPhoneNumberException", webhookEvent.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+    }
+
+    [Fact]
+    public async Task AnEventStoredButNeverProcessedIsPickedUpByTheRetryMethod()
+    {
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            var inbox = scope.ServiceProvider.GetRequiredService<WebhookInbox>();
+            await inbox.StoreAsync(new WebhookEvent { EventId = "EVc67ec998b35c41d388af50799aeeba3e", Type = "message.received", Body = WebhookSender.Sample("message.received.json") }, default);
+        }
+
+        var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal(1, await RetryAsync(stored.ReceivedAt + WebhookInbox.UnprocessedGrace));
+
+        Assert.Equal(WebhookEventStatus.Processed, (await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync())).Status);
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+    }
+
+    [Fact]
+    public async Task TwoRetryRunsAtOnceProcessEachDueEventOnce()
+    {
+        foreach (var i in Enumerable.Range(0, 5))
+        {
+            var body = WebhookSender.Sample("call.summary.completed.json").Replace("EV0ea54cadfbf342e6ac4ca1f22ed1700c", $"EVwait{i}", StringComparison.Ordinal);
+            using var response = await _sender.PostLegacyAsync(body);
+        }
+
+        var due = DateTimeOffset.UtcNow.AddMinutes(2);
+        var counts = await Task.WhenAll(RetryAsync(due), RetryAsync(due));
+
+        Assert.Equal(5, counts.Sum());
+        Assert.All(await Fixture.QueryAsync(db => db.WebhookEvents.ToListAsync()), e => Assert.Equal(2, e.Attempts));
+    }
+
+    [Fact]
+    public async Task AnIncomingRingingCallPublishesWhoIsCallingAndStoresNothingElse()
+    {
+        await Fixture.ArrangeAsync(db =>
+        {
+            db.Contacts.Add(TestData.Contact(7));
+            return Task.CompletedTask;
+        });
+        var bus = Fixture.Factory.Services.GetRequiredService<IEventBus>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var events = bus.SubscribeAsync(IncomingCall.TopicName, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = events.MoveNextAsync();
+        var ringing = WebhookSender.Sample("call.ringing.json")
+            .Replace("\"outgoing\"", "\"incoming\"", StringComparison.Ordinal)
+            .Replace("+15555555555", "+16175550007", StringComparison.Ordinal);
+
+        using var response = await _sender.PostLegacyAsync(ringing);
+
+        Assert.True(await next);
+        var call = Assert.IsType<IncomingCall>(events.Current);
+        Assert.Equal("+16175550007", call.From);
+        Assert.Equal(await Fixture.QueryAsync(db => db.Contacts.Select(c => c.Id).SingleAsync()), call.ContactId);
+        Assert.Equal("ACsXlF0", call.CallOpenPhoneId);
+        Assert.Equal(0, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+        Assert.Equal(0, await Fixture.QueryAsync(db => db.Conversations.CountAsync()));
+    }
+
+    [Fact]
+    public async Task ContactUpdatedFollowsOpenPhoneAndContactDeletedOnlyUnlinks()
+    {
+        await Fixture.ArrangeAsync(db =>
+        {
+            db.Contacts.Add(new() { FirstName = "Old", Phone = "+12566581234", Email = "old@example.com", CreatedAt = TestData.Epoch, UpdatedAt = TestData.Epoch });
+            return Task.CompletedTask;
+        });
+
+        using var updated = await _sender.PostLegacyAsync(WebhookSender.Sample("contact.updated.json"));
+        var contact = await Fixture.QueryAsync(db => db.Contacts.SingleAsync());
+        Assert.Equal(("Jayson", "CT64260c5cd1c90ca558ff6edb", "old@example.com"), (contact.FirstName, contact.OpenPhoneContactId, contact.Email));
+
+        var deleted = WebhookSender.Sample("contact.deleted.json").Replace("CT65c3ad28f1b2c3d4e5f60718", "CT64260c5cd1c90ca558ff6edb", StringComparison.Ordinal);
+        using var deletedResponse = await _sender.PostLegacyAsync(deleted);
+
+        var kept = await Fixture.QueryAsync(db => db.Contacts.SingleAsync());
+        Assert.Null(kept.OpenPhoneContactId);
+        Assert.Equal("Jayson", kept.FirstName);
+    }
+
+    private async Task PostAllAsync(params string[] bodies)
+    {
+        foreach (var body in bodies)
+        {
+            using var response = await _sender.PostLegacyAsync(body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    private async Task RecordAsync(MessageFact fact)
+    {
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TimelineOperations>().RecordMessageAsync(fact, default);
+    }
+
+    private async Task<int> RetryAsync(DateTimeOffset now)
+    {
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        var processor = ActivatorUtilities.CreateInstance<OpenPhoneWebhookProcessor>(scope.ServiceProvider, new FixedClock(now));
+        return await processor.RetryDueAsync(now, default);
+    }
+
+    /// <summary>The timeline rows without the inbox, which differs by design between orders (attempt counts).</summary>
+    private async Task<string> TimelineStateAsync()
+    {
+        var rows = await Fixture.QueryAsync(WebhookRows.ReadAsync);
+        var json = Newtonsoft.Json.Linq.JObject.FromObject(rows);
+        json.Remove("WebhookEvents");
+        return json.ToString(Formatting.Indented);
+    }
+}
