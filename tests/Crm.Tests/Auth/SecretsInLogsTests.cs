@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Crm.Data.Audit;
 using Crm.Data.Users;
 using Crm.Tests.Infrastructure;
+using Crm.Tests.Webhooks;
 using Microsoft.Extensions.Logging;
 
 namespace Crm.Tests.Auth;
@@ -34,9 +35,19 @@ public sealed class SecretsInLogsTests(PostgresFixture fixture) : PostgresTest(f
         var invite = await Client.DataAsync("mutation { inviteUser(input: { email: \"inv@example.com\", role: VIEWER }) { inviteLink } }");
         var token = invite["inviteUser"]!["inviteLink"]!.GetValue<string>().Split("token=")[1];
 
+        var webhooks = new WebhookSender(Fixture.Factory.CreateClient());
+        var sample = WebhookSender.Sample("message.received.json");
+        using (var signed = await webhooks.PostLegacyAsync(sample))
+        using (var standard = await webhooks.PostStandardAsync(Payloads.WithEventId(sample, "EVsecrets0000000000000000000000002")))
+        using (var forged = await webhooks.PostLegacyAsync(Payloads.WithEventId(sample, "EVsecrets0000000000000000000000003"), WebhookSender.UnknownKey))
+        {
+            Assert.Equal((System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.Unauthorized), (signed.StatusCode, standard.StatusCode, forged.StatusCode));
+        }
+
         var logs = string.Join("\n", CapturingLoggerProvider.Messages);
         Assert.NotEmpty(CapturingLoggerProvider.Messages);
-        foreach (var secret in new[] { password, key, key.Split('_')[2], token })
+        var signingSecrets = new[] { WebhookSender.LegacyKey, WebhookSender.StandardKey, WebhookSender.StandardKey["whsec_".Length..], WebhookSender.RotatedLegacyKey, WebhookSender.UnknownKey };
+        foreach (var secret in new[] { password, key, key.Split('_')[2], token }.Concat(signingSecrets))
         {
             Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
         }
