@@ -2,6 +2,7 @@ using Crm.Data;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Filtering;
+using Crm.GraphQL.Loading;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
 using GraphQL;
@@ -27,11 +28,6 @@ internal static class ContactQueries
             .Description("One contact by id; null when it does not exist.")
             .RequireRole(CrmRole.Viewer)
             .Argument<NonNullGraphType<IdGraphType>>("id", "The contact's global id.")
-            .ResolveAsync(async ctx =>
-            {
-                var id = NodeId.Decode(ctx.GetArgument<string>("id"), "Contact");
-                return await ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking()
-                    .FirstOrDefaultAsync(c => c.Id == id, ctx.CancellationToken);
-            });
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(NodeId.Decode(ctx.GetArgument<string>("id"), "Contact")));
     }
 }

@@ -3,6 +3,7 @@ using Crm.Data.Conversations;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Filtering;
+using Crm.GraphQL.Loading;
 using Crm.GraphQL.Paging;
 using Crm.GraphQL.Schema;
 using GraphQL;
@@ -41,11 +42,6 @@ internal static class ConversationQueries
             .Description("One conversation by id; null when it does not exist.")
             .RequireRole(CrmRole.Viewer)
             .Argument<NonNullGraphType<IdGraphType>>("id", "The conversation's global id.")
-            .ResolveAsync(async ctx =>
-            {
-                var id = NodeId.Decode(ctx.GetArgument<string>("id"), "Conversation");
-                return await ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking()
-                    .FirstOrDefaultAsync(c => c.Id == id, ctx.CancellationToken);
-            });
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Conversations.Load(NodeId.Decode(ctx.GetArgument<string>("id"), "Conversation")));
     }
 }
