@@ -27,7 +27,21 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
         db.WebhookEvents.Add(webhookEvent);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            if (db.Database.IsNpgsql())
+            {
+                // One WAL flush per delivery instead of two: the caller answers 200 only after the processing
+                // transaction commits synchronously, and that commit flushes this record with it (the WAL is one
+                // sequence). A crash before then means no 200 was sent, so OpenPhone delivers again.
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
             return StoreOutcome.Stored;
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())

@@ -123,7 +123,10 @@ internal static partial class WebhookEndpoints
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
         {
+            // The database failed even to record the failure, so the stored row may not be flushed yet: ask for a
+            // redelivery. If the row is there, the redelivery is a duplicate (200) and the retry job processes it.
             LogProcessingDeferred(logger, payload.Id, ex);
+            return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
 
         return TypedResults.Ok();
@@ -169,7 +172,7 @@ internal static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook event {EventId} could not be stored; answered 503 so OpenPhone retries")]
     private static partial void LogStoreFailed(ILogger logger, string eventId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but could not be processed now; the retry job will")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but the database failed during processing; answered 503 so OpenPhone retries")]
     private static partial void LogProcessingDeferred(ILogger logger, string eventId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OpenPhone:AllowUnsignedWebhooks is on: unsigned webhook deliveries are accepted (Development only)")]
