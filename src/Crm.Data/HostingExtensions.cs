@@ -30,11 +30,11 @@ public static partial class HostingExtensions
                 builder.Configuration[$"{CrmOptions.Section}:{nameof(CrmOptions.SqlitePath)}"] ?? new CrmOptions().SqlitePath,
                 builder.Environment.ContentRootPath);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            builder.Services.AddDbContext<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite($"Data Source={path}"));
+            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite($"Data Source={path}"));
         }
         else
         {
-            builder.Services.AddDbContext<CrmDbContext, PostgresCrmDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddDbContextPool<CrmDbContext, PostgresCrmDbContext>(o => o.UseNpgsql(connectionString));
         }
 
         builder.Services.AddScoped<ContactOperations>();
