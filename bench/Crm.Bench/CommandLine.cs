@@ -12,7 +12,7 @@ internal sealed class CommandLine
               Migrates the database and fills it with a realistic dataset by binary COPY.
           run --db <connection string> --url http://127.0.0.1:5080 --email <admin> --password <password>
               [--label 100k] [--out bench/results/query-100k-<date>.md] [--json <summary.json>]
-              [--rounds 20] [--requests 25] [--warmup 50]
+              [--rounds 20] [--requests 25] [--warmup 50] [--only <scenario name part>] [--commit <sha>]
               Measures each GraphQL scenario side by side with its SQL floor against a running server.
           growth --small <summary.json> --large <summary.json> --append <results.md>
               Appends the inbox latency growth between two runs to a results file.

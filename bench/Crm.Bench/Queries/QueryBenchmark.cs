@@ -7,7 +7,7 @@ namespace Crm.Bench.Queries;
 
 internal sealed record RunOptions(
     string ConnectionString, Uri Url, string Email, string Password, string Label, string Output, string? Json,
-    int Rounds, int Requests, int Warmup, string? Only)
+    int Rounds, int Requests, int Warmup, string? Only, string? Commit)
 {
     public static RunOptions From(CommandLine args)
     {
@@ -23,7 +23,8 @@ internal sealed record RunOptions(
             args.GetInt("rounds", 20),
             args.GetInt("requests", 25),
             args.GetInt("warmup", 50),
-            args.Get("only"));
+            args.Get("only"),
+            args.Get("commit"));
         args.EnsureAllRead();
         return options;
     }
@@ -236,6 +237,12 @@ internal static class Report
         text.AppendLine(c, $"# Query benchmark: {summary.Label} ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         text.AppendLine();
         text.AppendLine(c, $"Dataset: {summary.Contacts:N0} contacts, {summary.Conversations:N0} conversations, {summary.Activities:N0} activities (`Crm.Bench generate`).");
+        if (options.Commit is { } commit)
+        {
+            text.AppendLine();
+            text.AppendLine(c, $"Server: commit {commit}, Release build, `ASPNETCORE_ENVIRONMENT=Production`.");
+        }
+
         text.AppendLine();
         text.AppendLine(c, $"Method: one loopback client, sequential requests (latency, not load). Per scenario: {options.Warmup} warm-up requests per side, then {options.Rounds} rounds × {options.Requests} requests alternating GraphQL (`POST /graphql`, API key, whole response read) and its floor (one hand-written SQL statement through Npgsql, every row materialized). Ratio = GraphQL p50 / floor p50 (goal ≤ 2). \"Same rows\" compares the row keys both sides returned.");
         text.AppendLine();
