@@ -10,12 +10,15 @@ internal static class Scenarios
     private const string InboxSelection =
         "nodes { id unread lastActivityAt contact { displayName phone } lastActivity { kind body occurredAt } } pageInfo { endCursor hasNextPage }";
 
-    private static string InboxFloor(string where) => $"""
+    /// <summary>The inbox hides conversations snoozed into the future unless asked not to: the floor does the same work.</summary>
+    private const string NotSnoozed = """("SnoozedUntil" IS NULL OR "SnoozedUntil" <= now())""";
+
+    private static string InboxFloor(string condition) => $"""
         SELECT c."Id", c."UnreadCount", c."LastActivityAt", ct."FirstName", ct."LastName", ct."Phone", a."Kind", a."Body", a."OccurredAt"
         FROM "Conversations" c
         JOIN "Contacts" ct ON ct."Id" = c."ContactId"
         LEFT JOIN "Activities" a ON a."Id" = c."LastActivityId"
-        {where}
+        WHERE (c."SnoozedUntil" IS NULL OR c."SnoozedUntil" <= now()){condition}
         ORDER BY c."LastActivityAt" DESC, c."Id" DESC
         LIMIT 51
         """;
@@ -39,7 +42,7 @@ internal static class Scenarios
             {
                 Name = "unread-only inbox",
                 Query = $"query {{ conversations(first: 50, where: {{ unreadCount: {{ gt: 0 }} }}) {{ {InboxSelection} }} }}",
-                FloorSql = InboxFloor("""WHERE c."UnreadCount" > 0"""),
+                FloorSql = InboxFloor(""" AND c."UnreadCount" > 0"""),
                 GraphQLKeys = data => Scenario.Nodes(data, "conversations").Select(Scenario.IdKey),
             },
             new()
@@ -98,8 +101,8 @@ internal static class Scenarios
     {
         const string name = "inbox page 200";
         const string query = $"query($after: String) {{ conversations(first: 50, after: $after) {{ {InboxSelection} }} }}";
-        await using var command = dataSource.CreateCommand("""
-            SELECT "LastActivityAt", "Id" FROM "Conversations" ORDER BY "LastActivityAt" DESC, "Id" DESC OFFSET $1 LIMIT 1
+        await using var command = dataSource.CreateCommand($"""
+            SELECT "LastActivityAt", "Id" FROM "Conversations" WHERE {NotSnoozed} ORDER BY "LastActivityAt" DESC, "Id" DESC OFFSET $1 LIMIT 1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (DeepPage - 1) * PageSize - 1 });
         DateTime lastAt;
@@ -135,7 +138,7 @@ internal static class Scenarios
             Name = name,
             Query = query,
             Variables = new { after },
-            FloorSql = InboxFloor("""WHERE (c."LastActivityAt", c."Id") < ($1, $2)"""),
+            FloorSql = InboxFloor(""" AND (c."LastActivityAt", c."Id") < ($1, $2)"""),
             FloorParameters = [lastAt, lastId],
             GraphQLKeys = data => Scenario.Nodes(data, "conversations").Select(Scenario.IdKey),
         };
