@@ -192,7 +192,7 @@ internal static class QueryBenchmark
     }
 }
 
-internal sealed record MachineInfo(int Processors, string Cpu, string Memory, string PostgreSql, string Runtime, string Os);
+internal sealed record MachineInfo(int Processors, string Cpu, string Memory, string PostgreSql, string Runtime, string Os, string LoadAverage);
 
 internal static class Machine
 {
@@ -209,7 +209,8 @@ internal static class Machine
             await RunAsync("free", "-h"),
             postgres,
             System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-            System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Trim() : "unknown");
     }
 
     private static async Task<string> RunAsync(string file, string arguments)
@@ -276,6 +277,7 @@ internal static class Report
         text.AppendLine(c, $"- CPUs (`nproc`): {machine.Processors}; CPU: {machine.Cpu}");
         text.AppendLine(c, $"- PostgreSQL: {machine.PostgreSql}");
         text.AppendLine(c, $"- Runtime: {machine.Runtime} on {machine.Os}");
+        text.AppendLine(c, $"- Load average at the end of the run (`/proc/loadavg`; the machine is shared): {machine.LoadAverage}");
         text.AppendLine("- Memory (`free -h`):");
         text.AppendLine();
         text.AppendLine("```");
