@@ -76,17 +76,21 @@ internal static class Scenarios
                 Name = "message-body search",
                 Query = """query { search(text: "foundation", first: 20) { nodes { __typename ... on Contact { id displayName } ... on Activity { id body occurredAt } } } }""",
                 Rows = 20,
-                // Contacts named like the text first, then the newest messages that mention it.
+                // The server's order: contacts whose name or company contains the text (those starting with it first, then by
+                // name), then messages containing it, newest first. UNION ALL runs its branches in order (an Append node).
                 FloorSql = """
                     (SELECT c."Id", 'Contact' AS type, c."FirstName", c."LastName", c."Phone", NULL AS body, NULL::timestamptz AS occurred
                      FROM "Contacts" c
-                     WHERE c."FirstName" ILIKE '%foundation%' OR c."LastName" ILIKE '%foundation%'
-                     ORDER BY c."LastName", c."Id" LIMIT 20)
+                     WHERE lower(c."FirstName") LIKE '%foundation%' OR lower(c."LastName") LIKE '%foundation%' OR lower(c."Company") LIKE '%foundation%'
+                     ORDER BY CASE WHEN lower(c."LastName") LIKE 'foundation%' OR lower(c."FirstName") LIKE 'foundation%' THEN 0 ELSE 1 END,
+                              c."LastName", c."FirstName", c."Id"
+                     LIMIT 20)
                     UNION ALL
                     (SELECT a."Id", 'Activity', NULL, NULL, NULL, a."Body", a."OccurredAt"
                      FROM "Activities" a
-                     WHERE a."Body" ILIKE '%foundation%'
-                     ORDER BY a."OccurredAt" DESC, a."Id" DESC LIMIT 20)
+                     WHERE a."Kind" = 'Message' AND lower(a."Body") LIKE '%foundation%'
+                     ORDER BY a."OccurredAt" DESC, a."Id" DESC
+                     LIMIT 20)
                     LIMIT 20
                     """,
                 GraphQLKeys = data => Scenario.Nodes(data, "search").Select(Scenario.IdKey),
