@@ -107,7 +107,7 @@ internal static class QueryBenchmark
                 note = "both sides returned no rows";
             }
         }
-        catch (Exception ex) when (ex is GraphQLFailedException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is GraphQLFailedException or PostgresException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             return new ScenarioResult(scenario.Name, null, null, false, ex.Message.ReplaceLineEndings(" "));
         }
