@@ -126,7 +126,10 @@ public static class Keyset
             equalSoFar = equalSoFar is null ? equal : Expression.AndAlso(equalSoFar, equal);
         }
 
-        return Expression.Lambda<Func<T, bool>>(any!, row);
+        // The OR form is exact but PostgreSQL cannot seek an index with it; a redundant range on the leading key can,
+        // so a deep page costs an index descent, not a scan of every row before it.
+        var leading = FilterOperations.Compare(Rebind(keys[0].Selector, row), values[0], keys[0].Descending == forward ? ExpressionType.LessThanOrEqual : ExpressionType.GreaterThanOrEqual);
+        return Expression.Lambda<Func<T, bool>>(Expression.AndAlso(leading, any!), row);
     }
 
     /// <summary>The selector's body, reading from <paramref name="instance"/> instead of its own parameter.</summary>
