@@ -26,6 +26,7 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
 
         builder.HasIndex(a => a.OpenPhoneId).IsUnique();
         builder.HasIndex(a => new { a.ConversationId, a.OccurredAt, a.Id });
-        builder.HasIndex(a => a.ContactId);
+        // A contact's timeline across lines, newest first, keyset-paged.
+        builder.HasIndex(a => new { a.ContactId, a.OccurredAt, a.Id }).IsDescending(false, true, true);
     }
 }

@@ -42,5 +42,7 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.HasIndex(c => c.OpenPhoneContactId).IsUnique();
         builder.HasIndex(c => c.Email);
         builder.HasIndex(c => new { c.LastName, c.FirstName });
+        // The default contact list order: newest first, keyset-paged.
+        builder.HasIndex(c => new { c.CreatedAt, c.Id }).IsDescending(true, true);
     }
 }

@@ -90,10 +90,11 @@ namespace Crm.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId");
-
                     b.HasIndex("OpenPhoneId")
                         .IsUnique();
+
+                    b.HasIndex("ContactId", "OccurredAt", "Id")
+                        .IsDescending(false, true, true);
 
                     b.HasIndex("ConversationId", "OccurredAt", "Id");
 
@@ -232,6 +233,9 @@ namespace Crm.Data.Migrations.Postgres
 
                     b.HasIndex("Phone")
                         .IsUnique();
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending();
 
                     b.HasIndex("LastName", "FirstName");
 

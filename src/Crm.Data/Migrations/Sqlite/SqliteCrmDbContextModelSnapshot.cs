@@ -85,10 +85,11 @@ namespace Crm.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId");
-
                     b.HasIndex("OpenPhoneId")
                         .IsUnique();
+
+                    b.HasIndex("ContactId", "OccurredAt", "Id")
+                        .IsDescending(false, true, true);
 
                     b.HasIndex("ConversationId", "OccurredAt", "Id");
 
@@ -227,6 +228,9 @@ namespace Crm.Data.Migrations.Sqlite
 
                     b.HasIndex("Phone")
                         .IsUnique();
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending();
 
                     b.HasIndex("LastName", "FirstName");
 
