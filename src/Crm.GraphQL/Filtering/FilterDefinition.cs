@@ -32,7 +32,7 @@ internal sealed class FilterDefinition<T>
         Add(new Field(name, description, typeof(StringOperationFilterInputType), selector, FilterOperations.String));
 
     public FilterDefinition<T> StringList(string name, Expression<Func<T, IEnumerable<string>>> selector, string description) =>
-        Add(new Field(name, description, typeof(ListStringOperationFilterInputType), selector, (member, ops) => FilterOperations.List(member, ops, FilterOperations.String)));
+        Add(new Field(name, description, typeof(ListStringOperationFilterInputType), selector, FilterOperations.StringList));
 
     public FilterDefinition<T> Comparable<TValue>(string name, Expression<Func<T, TValue>> selector, Type operationType, string description) =>
         Add(new Field(name, description, operationType, selector, (member, ops) => FilterOperations.Comparable(member, ops, v => v)));

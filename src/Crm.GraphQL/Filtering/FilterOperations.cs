@@ -71,6 +71,24 @@ internal static class FilterOperations
         return result;
     }
 
+    /// <summary>
+    /// Lists of text such as tags. The common "has this tag" (<c>some: { eq: x }</c>) is written as containment,
+    /// which Npgsql turns into <c>"Tags" @&gt; ARRAY[x]</c> for the GIN index; everything else goes through <see cref="List"/>.
+    /// </summary>
+    public static Expression StringList(Expression member, IDictionary<string, object?> operations)
+    {
+        if (operations.Count == 1 && operations.TryGetValue("some", out var some) && some is IDictionary<string, object?> { Count: 1 } item
+            && item.TryGetValue("eq", out var value) && value is string tag)
+        {
+            var wanted = Parameter(new List<string> { tag }, typeof(List<string>));
+            var candidate = Expression.Parameter(typeof(string), "tag");
+            var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], member, candidate);
+            return Expression.Call(typeof(Enumerable), nameof(Enumerable.All), [typeof(string)], wanted, Expression.Lambda(contains, candidate));
+        }
+
+        return List(member, operations, String);
+    }
+
     /// <summary>some / all / none with an item filter; any: true when the collection has items.</summary>
     public static Expression List(Expression collection, IDictionary<string, object?> operations, Func<Expression, IDictionary<string, object?>, Expression> item)
     {
