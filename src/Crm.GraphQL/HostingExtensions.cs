@@ -4,6 +4,7 @@ using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
 using Crm.GraphQL.Loading;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Subscriptions;
 using GraphQL;
 using GraphQL.Execution;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,6 +18,7 @@ public static partial class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
         var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
 
         builder.Services.AddGraphQL(graphql => graphql

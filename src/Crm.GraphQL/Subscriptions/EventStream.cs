@@ -12,7 +12,7 @@ internal sealed class EventStream(Func<CancellationToken, IAsyncEnumerable<objec
     /// <summary>The events of one topic that pass <paramref name="keep"/>.</summary>
     public static EventStream Of<TEvent>(IEventBus bus, string topic, Func<TEvent, bool> keep)
         where TEvent : CrmEvent =>
-        new(ct => Where(bus.SubscribeAsync(topic, ct), keep, ct));
+        new(ct => WhereAsync(bus.SubscribeAsync(topic, ct), keep, ct));
 
     public IDisposable Subscribe(IObserver<object> observer)
     {
@@ -54,7 +54,7 @@ internal sealed class EventStream(Func<CancellationToken, IAsyncEnumerable<objec
         }
     }
 
-    private static async IAsyncEnumerable<object> Where<TEvent>(IAsyncEnumerable<CrmEvent> events, Func<TEvent, bool> keep, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<object> WhereAsync<TEvent>(IAsyncEnumerable<CrmEvent> events, Func<TEvent, bool> keep, [EnumeratorCancellation] CancellationToken cancellationToken)
         where TEvent : CrmEvent
     {
         await foreach (var crmEvent in events.WithCancellation(cancellationToken))
