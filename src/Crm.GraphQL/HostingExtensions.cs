@@ -50,6 +50,13 @@ public static partial class HostingExtensions
             }));
         builder.Services.AddSingleton<IDocumentBuilder>(new GraphQLDocumentBuilder { MaxDepth = limits.MaxParserDepth });
         builder.Services.AddScoped<CrmLoaders>();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            // Across instances: replaces Crm.Data's in-process bus, which knows nothing of Redis.
+            builder.Services.AddSingleton<RedisEventBus>();
+            builder.Services.AddSingleton<Crm.Data.Events.IEventBus>(sp => sp.GetRequiredService<RedisEventBus>());
+        }
+
         builder.AddCrmHealthChecks();
         builder.AddCrmAuth();
         return builder;
