@@ -61,6 +61,65 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
     }
 
     [Fact]
+    public async Task AnIncomingRingingCallReachesAnIncomingCallSubscriberWithTheMatchedContact()
+    {
+        await Fixture.ArrangeAsync(db =>
+        {
+            db.Contacts.Add(TestData.Contact(7, "Dana", "Whitfield"));
+            return Task.CompletedTask;
+        });
+        await using var ws = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
+        await ws.SubscribeAsync("call", "subscription { incomingCall { from callId contact { firstName } phoneNumber { number } } }");
+        await ws.SyncAsync();
+        var ringing = WebhookSender.Sample("call.ringing.json")
+            .Replace("\"outgoing\"", "\"incoming\"", StringComparison.Ordinal)
+            .Replace("+15555555555", "+16175550007", StringComparison.Ordinal);
+
+        using var delivered = await new WebhookSender(Fixture.Factory.CreateClient()).PostLegacyAsync(ringing);
+        var next = await ws.ReceiveAsync();
+
+        Assert.Equal("""{"incomingCall":{"from":"+16175550007","callId":"ACsXlF0","contact":{"firstName":"Dana"},"phoneNumber":null}}""", GraphQLClient.Compact(next["payload"]!["data"]));
+    }
+
+    [Fact]
+    public async Task ASubscriptionOutlivesTheExecutionTimeout()
+    {
+        var (conversationId, _) = await ArrangeTwoConversationsAsync();
+        var settings = PostgresFixture.Settings();
+        settings["GraphQL:Timeout"] = "00:00:01";
+        await using var host = new CrmApiFactory(settings);
+        await using var ws = await TransportWsClient.ConnectAndInitAsync(host, AdminKey);
+        await ws.SubscribeAsync("c", "subscription { conversationUpdated { id contact { firstName } } }");
+        await ws.SyncAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        await new GraphQLClient(Authorized(host.CreateClient())).DataAsync("mutation($id: ID!) { markConversationRead(input: { id: $id }) { errors { __typename } } }", new { id = conversationId });
+        var next = await ws.ReceiveAsync();
+
+        Assert.Equal("""{"conversationUpdated":{"id":"%ID%","contact":{"firstName":"First001"}}}""".Replace("%ID%", conversationId, StringComparison.Ordinal), GraphQLClient.Compact(next["payload"]!["data"]));
+    }
+
+    [Fact]
+    public async Task AnEventStreamOverGetWorksForBearerKeys()
+    {
+        using var http = Fixture.Factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString("{ me { role } }"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        Assert.Equal("next", (await ReadEventAsync(reader)).Name);
+        Assert.Equal("complete", (await ReadEventAsync(reader)).Name);
+    }
+
+    private HttpClient Authorized(HttpClient http)
+    {
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return http;
+    }
+
+    [Fact]
     public async Task AnEventStreamReceivesAWebhookEventAndClosesWhenTheClientLeaves()
     {
         using var http = Fixture.Factory.CreateClient();
