@@ -42,9 +42,10 @@ internal static class EventStreamResponse
         {
             await http.Response.StartAsync(aborted);
             await http.Response.Body.FlushAsync(aborted);
+            Task<bool>? ready = null;
             while (true)
             {
-                var ready = events.Reader.WaitToReadAsync(aborted).AsTask();
+                ready ??= events.Reader.WaitToReadAsync(aborted).AsTask();
                 if (await Task.WhenAny(ready, Task.Delay(options.KeepAliveInterval, aborted)) != ready)
                 {
                     await WriteRawAsync(http, ": ping\n\n", aborted); // a comment: keeps proxies from timing the stream out
@@ -55,6 +56,8 @@ internal static class EventStreamResponse
                 {
                     break;
                 }
+
+                ready = null;
 
                 while (events.Reader.TryRead(out var next))
                 {

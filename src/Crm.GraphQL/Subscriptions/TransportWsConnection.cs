@@ -78,6 +78,8 @@ internal sealed partial class TransportWsConnection : IDisposable
             }
 
             _outbox.Writer.TryComplete();
+            // A client that stopped reading cannot hold the handler: what is still unsent gets 5 s.
+            _aborted.CancelAfter(TimeSpan.FromSeconds(5));
             await Task.WhenAll(writer, initTimeout, keepAlive);
         }
     }

@@ -15,15 +15,21 @@ public sealed class TransportWsClient : IAsyncDisposable
 
     public WebSocket Socket { get; }
 
-    public static async Task<TransportWsClient> ConnectAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> factory, string? bearer = null, string subProtocol = "graphql-transport-ws")
+    public static async Task<TransportWsClient> ConnectAsync<TEntryPoint>(
+        WebApplicationFactory<TEntryPoint> factory, string? bearer = null, Action<Microsoft.AspNetCore.Http.HttpRequest>? configure = null)
         where TEntryPoint : class
     {
         var client = factory.Server.CreateWebSocketClient();
-        client.SubProtocols.Add(subProtocol);
-        if (bearer is not null)
+        client.SubProtocols.Add("graphql-transport-ws");
+        client.ConfigureRequest = request =>
         {
-            client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {bearer}";
-        }
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = $"Bearer {bearer}";
+            }
+
+            configure?.Invoke(request);
+        };
 
         return new(await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "graphql"), CancellationToken.None));
     }

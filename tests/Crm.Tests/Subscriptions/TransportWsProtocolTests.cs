@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Crm.Data.Audit;
 using Crm.Data.Events;
 using Crm.Data.Users;
@@ -34,6 +35,35 @@ public sealed class TransportWsProtocolTests(PostgresFixture fixture) : Postgres
 
         await ws.SendAsync(new { type = "connection_init" });
 
+        Assert.Equal("connection_ack", (await ws.ReceiveAsync())["type"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("http://localhost", true)]
+    [InlineData("https://evil.example", false)]
+    public async Task ASessionCookieAuthenticatesTheSocketOnlyFromTheSameOrigin(string origin, bool accepted)
+    {
+        const string password = "Correct-Horse-42";
+        await Fixture.WithServiceAsync<UserOperations, CrmUser>(users => users.CreateAsync("dana@example.com", password, "Dana", CrmRole.Viewer, Actor.System));
+        using var browser = Fixture.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+        using var login = await browser.PostAsJsonAsync("/auth/login", new { email = "dana@example.com", password });
+        var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+
+        var connecting = TransportWsClient.ConnectAsync(Fixture.Factory, configure: request =>
+        {
+            request.Headers.Cookie = cookie;
+            request.Headers.Origin = origin;
+        });
+
+        if (!accepted)
+        {
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => connecting);
+            Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        await using var ws = await connecting;
+        await ws.SendAsync(new { type = "connection_init" });
         Assert.Equal("connection_ack", (await ws.ReceiveAsync())["type"]!.GetValue<string>());
     }
 
