@@ -141,18 +141,25 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         try
         {
             var subscriber = (await ConnectAsync()).GetSubscriber();
-            var channel = RedisChannel.Literal(ChannelPrefix + entry.Name);
-            if (entry.Handler is { } earlier)
+            if (entry.Queue is { } earlier)
             {
-                // A retry: drop whatever the failed attempt left registered, so the handler is not attached twice.
-                await subscriber.UnsubscribeAsync(channel, earlier);
+                // A retry: drop whatever the failed attempt left registered, so events are not delivered twice.
+                await earlier.UnsubscribeAsync();
             }
 
-            // Each topic entry has its own handler: a late unsubscribe of a finished entry cannot remove a newer one's.
-            await subscriber.SubscribeAsync(channel, entry.Handler ??= (_, value) => Dispatch(entry, value));
+            // A message queue, not a handler: StackExchange.Redis runs handlers concurrently, and subscribers expect order.
+            // Each topic entry has its own queue, so a late unsubscribe of a finished entry cannot remove a newer one's.
+            var queue = await subscriber.SubscribeAsync(RedisChannel.Literal(ChannelPrefix + entry.Name));
+            queue.OnMessage(message => Dispatch(entry, message.Message));
             lock (_gate)
             {
+                entry.Queue = queue;
                 entry.Subscribed = !entry.Closed;
+            }
+
+            if (entry.Closed)
+            {
+                await queue.UnsubscribeAsync();
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
@@ -165,10 +172,15 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
     {
         try
         {
-            if (entry.Handler is { } handler)
+            ChannelMessageQueue? queue;
+            lock (_gate)
             {
-                var connection = await ConnectAsync();
-                await connection.GetSubscriber().UnsubscribeAsync(RedisChannel.Literal(ChannelPrefix + entry.Name), handler);
+                queue = entry.Queue;
+            }
+
+            if (queue is not null)
+            {
+                await queue.UnsubscribeAsync();
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
@@ -273,7 +285,7 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
 
         public ConcurrentDictionary<Channel<CrmEvent>, byte> Channels { get; } = new();
 
-        public Action<RedisChannel, RedisValue>? Handler { get; set; }
+        public ChannelMessageQueue? Queue { get; set; }
 
         public bool Subscribed { get; set; }
 
