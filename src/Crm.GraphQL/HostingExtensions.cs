@@ -4,6 +4,7 @@ using Crm.GraphQL.Health;
 using Crm.GraphQL.Http;
 using Crm.GraphQL.Loading;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Subscriptions;
 using GraphQL;
 using GraphQL.Execution;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,6 +18,7 @@ public static partial class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
         var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
 
         builder.Services.AddGraphQL(graphql => graphql
@@ -26,6 +28,8 @@ public static partial class HostingExtensions
             .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             // One DbContext per request: resolvers run one at a time, and batch loaders remove the N+1 that would cost.
             .AddExecutionStrategy<SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            // Each subscription event runs in a DI scope of its own, serially, with a DbContext of its own.
+            .AddScopedSubscriptionExecutionStrategy()
             .AddComplexityAnalyzer(c =>
             {
                 c.MaxDepth = limits.MaxDepth;
@@ -46,6 +50,13 @@ public static partial class HostingExtensions
             }));
         builder.Services.AddSingleton<IDocumentBuilder>(new GraphQLDocumentBuilder { MaxDepth = limits.MaxParserDepth });
         builder.Services.AddScoped<CrmLoaders>();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            // Across instances: replaces Crm.Data's in-process bus, which knows nothing of Redis.
+            builder.Services.AddSingleton<RedisEventBus>();
+            builder.Services.AddSingleton<Crm.Data.Events.IEventBus>(sp => sp.GetRequiredService<RedisEventBus>());
+        }
+
         builder.AddCrmHealthChecks();
         builder.AddCrmAuth();
         return builder;

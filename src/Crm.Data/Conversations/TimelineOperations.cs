@@ -100,7 +100,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
             : await db.Contacts.Where(c => c.Phone == phone).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
         var lineId = lineOpenPhoneId is null ? null
             : await db.PhoneNumbers.Where(p => p.OpenPhoneId == lineOpenPhoneId).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(cancellationToken);
-        return new IncomingCall(phone ?? from ?? string.Empty, contactId, lineId, callOpenPhoneId);
+        return new IncomingCall(phone ?? from ?? string.Empty, contactId, lineId, callOpenPhoneId, clock.GetUtcNow());
     }
 
     private static void ApplyCall(Activity activity, CallFact fact)

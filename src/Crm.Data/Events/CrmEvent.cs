@@ -29,8 +29,8 @@ public sealed record ActivityUpdated(Guid ActivityId, Guid ConversationId) : Crm
     public override string Topic => TopicName;
 }
 
-/// <summary>A call is ringing on one of our lines, for a live "who is calling"; nothing is stored.</summary>
-public sealed record IncomingCall(string From, Guid? ContactId, Guid? PhoneNumberId, string CallOpenPhoneId) : CrmEvent
+/// <summary>A call is ringing on one of our lines, for a live "who is calling"; nothing is stored, so the event carries its time.</summary>
+public sealed record IncomingCall(string From, Guid? ContactId, Guid? PhoneNumberId, string CallOpenPhoneId, DateTimeOffset At) : CrmEvent
 {
     public const string TopicName = "call.incoming";
 

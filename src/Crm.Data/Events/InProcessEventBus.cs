@@ -20,6 +20,9 @@ public sealed partial class InProcessEventBus(ILogger<InProcessEventBus> logger)
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<CrmEvent>, byte>> _subscribers = new(StringComparer.Ordinal);
 
+    /// <summary>Subscribers listening on a topic now: for diagnostics, and for tests that prove nothing leaks.</summary>
+    public int SubscriberCount(string topic) => _subscribers.TryGetValue(topic, out var channels) ? channels.Count : 0;
+
     public ValueTask PublishAsync(CrmEvent crmEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(crmEvent);

@@ -37,6 +37,13 @@ internal sealed class CsrfMiddleware(RequestDelegate next)
             return false;
         }
 
+        // A WebSocket cannot carry a preflight header, and browsers always send Origin on one: same-origin (checked above)
+        // is what stops cross-site WebSocket hijacking.
+        if (request.HttpContext.WebSockets.IsWebSocketRequest)
+        {
+            return true;
+        }
+
         if (PreflightHeaders.Any(h => !string.IsNullOrEmpty(request.Headers[h])))
         {
             return true;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Crm.Data.Audit;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Subscriptions;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Validation;
@@ -22,9 +23,16 @@ internal static class GraphQLHttpEndpoint
     public static IEndpointConventionBuilder MapGraphQLEndpoint(this IEndpointRouteBuilder app) =>
         app.MapMethods("/graphql", [HttpMethods.Get, HttpMethods.Post], HandleAsync).RequireRateLimiting(AuthSetup.RequestPolicy);
 
-    private static async Task HandleAsync(HttpContext http, IDocumentExecuter<CrmSchema> executer, IGraphQLTextSerializer serializer, IOptions<GraphQLServerOptions> options)
+    private static async Task HandleAsync(HttpContext http, IDocumentExecuter<CrmSchema> executer, IGraphQLTextSerializer serializer, IOptions<GraphQLServerOptions> options, IOptions<SubscriptionOptions> subscriptions)
     {
-        var mediaType = NegotiateResponseType(http.Request.Headers.Accept);
+        if (http.WebSockets.IsWebSocketRequest)
+        {
+            await WebSocketEndpoint.HandleAsync(http);
+            return;
+        }
+
+        var eventStream = EventStreamResponse.IsRequested(http.Request.Headers.Accept);
+        var mediaType = eventStream ? GraphQLResponse : NegotiateResponseType(http.Request.Headers.Accept);
         if (mediaType is null)
         {
             await WriteAsync(http, serializer, StatusCodes.Status406NotAcceptable, GraphQLResponse, RequestError($"Accept must allow {GraphQLResponse} or {Json}.", "NOT_ACCEPTABLE"));
@@ -55,6 +63,21 @@ internal static class GraphQLHttpEndpoint
         });
 
         ClarifyParserDepthError(result, options.Value.MaxParserDepth);
+        var refusedForAccess = !result.Executed && result.Errors is { Count: > 0 } refused && refused.All(e => e is AccessDeniedError);
+        if (eventStream && !refusedForAccess && result.Errors?.Any(e => e is HttpMethodValidationError) != true)
+        {
+            await EventStreamResponse.WriteAsync(http, result, serializer, subscriptions.Value);
+            return;
+        }
+
+        if (result.Streams is { Count: > 0 })
+        {
+            // graphql-over-http has no way to answer a stream: ask for the transports that do. Nothing was subscribed.
+            await WriteAsync(http, serializer, StatusCodes.Status400BadRequest, mediaType, RequestError(
+                "Subscriptions need Accept: text/event-stream (graphql-sse) or a WebSocket with the graphql-transport-ws subprotocol.", "SUBSCRIPTION_TRANSPORT_REQUIRED"));
+            return;
+        }
+
         if (result.Errors?.Any(e => e is HttpMethodValidationError) == true)
         {
             http.Response.Headers.Allow = HttpMethods.Post;

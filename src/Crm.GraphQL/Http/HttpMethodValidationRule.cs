@@ -3,13 +3,13 @@ using GraphQLParser.AST;
 
 namespace Crm.GraphQL.Http;
 
-/// <summary>GET is for queries only: a mutation over GET could be triggered by a link or an image tag.</summary>
+/// <summary>GET is for reads only: a mutation over GET could be triggered by a link or an image tag. Subscriptions read (graphql-sse allows GET).</summary>
 internal sealed class HttpGetValidationRule : ValidationRuleBase
 {
     public static readonly HttpGetValidationRule Instance = new();
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
-        context.Operation.Operation == OperationType.Query
+        context.Operation.Operation is OperationType.Query or OperationType.Subscription
             ? default
             : new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, ctx) =>
                 ctx.ReportError(new HttpMethodValidationError(ctx.Document.Source, operation))));

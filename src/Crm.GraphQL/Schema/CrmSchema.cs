@@ -2,6 +2,7 @@ using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.PhoneNumbers;
 using Crm.GraphQL.Search;
+using Crm.GraphQL.Subscriptions;
 using Crm.GraphQL.Users;
 using Crm.GraphQL.Webhooks;
 using GraphQL;
@@ -12,12 +13,13 @@ namespace Crm.GraphQL.Schema;
 /// <summary>The public API; <c>schema.graphql</c> is printed from this registration.</summary>
 internal sealed class CrmSchema : global::GraphQL.Types.Schema
 {
-    public CrmSchema(IServiceProvider services, CrmQuery query, CrmMutation mutation)
+    public CrmSchema(IServiceProvider services, CrmQuery query, CrmMutation mutation, CrmSubscription subscription)
         : base(services)
     {
         Description = "Attack-a-Crack CRM: contacts, conversations and their timelines of texts and calls.";
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         this.RegisterTypeMapping<DateTimeOffset, DateTimeType>();
     }
 }

@@ -1,0 +1,106 @@
+using System.Text;
+using System.Threading.Channels;
+using GraphQL;
+using Microsoft.Net.Http.Headers;
+
+namespace Crm.GraphQL.Subscriptions;
+
+/// <summary>
+/// graphql-sse in distinct connections mode (enisdenjo/graphql-sse PROTOCOL.md): one request per operation, answered
+/// with <c>text/event-stream</c> — <c>event: next</c> per result, then <c>event: complete</c>. The client closes to stop.
+/// </summary>
+internal static class EventStreamResponse
+{
+    public const string MediaType = "text/event-stream";
+
+    /// <summary>Whether the client asked for an event stream (graphql-sse); other types it accepts do not matter then.</summary>
+    public static bool IsRequested(Microsoft.Extensions.Primitives.StringValues accept) =>
+        MediaTypeHeaderValue.TryParseList(accept, out var types)
+        && types.Any(t => (t.Quality ?? 1) > 0 && t.MediaType.Equals(MediaType, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Streams a subscription's events, or a single result: validation errors too go inside the stream, as the protocol requires.</summary>
+    public static async Task WriteAsync(HttpContext http, ExecutionResult result, IGraphQLTextSerializer serializer, SubscriptionOptions options)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = $"{MediaType}; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no"; // nginx would otherwise hold events back
+        var aborted = http.RequestAborted;
+        if (result.Streams is not { Count: 1 } streams)
+        {
+            await WriteEventAsync(http, "next", serializer.Serialize(result), aborted);
+            await WriteEventAsync(http, "complete", string.Empty, aborted);
+            return;
+        }
+
+        // Bounded like the WebSocket send queue: a client that stops reading loses its stream rather than growing memory.
+        var events = Channel.CreateBounded<ExecutionResult>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        var observer = new Observer(events.Writer);
+        // Subscribed before the headers go out: a client that has the response's headers misses no later event.
+        using var subscription = streams.Values.Single().Subscribe(observer);
+        try
+        {
+            await http.Response.StartAsync(aborted);
+            await http.Response.Body.FlushAsync(aborted);
+            Task<bool>? ready = null;
+            while (true)
+            {
+                ready ??= events.Reader.WaitToReadAsync(aborted).AsTask();
+                if (await Task.WhenAny(ready, Task.Delay(options.KeepAliveInterval, aborted)) != ready)
+                {
+                    await WriteRawAsync(http, ": ping\n\n", aborted); // a comment: keeps proxies from timing the stream out
+                    continue;
+                }
+
+                if (!await ready || observer.Overflowed)
+                {
+                    break;
+                }
+
+                ready = null;
+
+                while (events.Reader.TryRead(out var next))
+                {
+                    await WriteEventAsync(http, "next", serializer.Serialize(next), aborted);
+                }
+            }
+
+            await WriteEventAsync(http, "complete", string.Empty, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client closed the stream: that is how graphql-sse stops an operation.
+        }
+    }
+
+    private static Task WriteEventAsync(HttpContext http, string name, string data, CancellationToken cancellationToken) =>
+        WriteRawAsync(http, $"event: {name}\ndata: {data}\n\n", cancellationToken);
+
+    private static async Task WriteRawAsync(HttpContext http, string text, CancellationToken cancellationToken)
+    {
+        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    private sealed class Observer(ChannelWriter<ExecutionResult> writer) : IObserver<ExecutionResult>
+    {
+        public bool Overflowed { get; private set; }
+
+        public void OnNext(ExecutionResult value)
+        {
+            if (!writer.TryWrite(value))
+            {
+                Overflowed = true;
+                writer.TryComplete();
+            }
+        }
+
+        public void OnError(Exception error)
+        {
+            writer.TryWrite(new ExecutionResult { Errors = [new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" }] });
+            writer.TryComplete();
+        }
+
+        public void OnCompleted() => writer.TryComplete();
+    }
+}

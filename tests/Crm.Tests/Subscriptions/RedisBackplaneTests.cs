@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using Crm.Data.Events;
+using Crm.GraphQL.Subscriptions;
+using Crm.Tests.Infrastructure;
+using Crm.Tests.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Tests.Subscriptions;
+
+/// <summary>Two instances sharing PostgreSQL and the Redis that scripts/test.sh starts, and Redis going away.</summary>
+public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(fixture)
+{
+    private static string Redis => Environment.GetEnvironmentVariable("CRM_TEST_REDIS")
+        ?? throw new InvalidOperationException("CRM_TEST_REDIS is not set: run the tests with scripts/test.sh, which starts Redis.");
+
+    private static string RedisPort => Environment.GetEnvironmentVariable("CRM_TEST_REDIS_PORT") ?? Redis.Split(':')[1];
+
+    private string AdminKey => Client.Http.DefaultRequestHeaders.Authorization!.Parameter!;
+
+    [Fact]
+    public async Task AWebhookIntoInstanceAReachesASubscriberOnInstanceB()
+    {
+        await using var a = new CrmApiFactory(WithRedis());
+        await using var b = new CrmApiFactory(WithRedis());
+        await using var ws = await TransportWsClient.ConnectAndInitAsync(b, AdminKey);
+        await ws.SubscribeAsync("m", "subscription { messageReceived { body } }");
+        await ws.SyncAsync();
+        var busB = b.Services.GetRequiredService<RedisEventBus>();
+        await TransportWsProtocolTests.WaitUntilAsync(() => busB.IsListening(MessageReceived.TopicName));
+
+        using var delivered = await new WebhookSender(a.CreateClient()).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
+        var next = await ws.ReceiveAsync();
+
+        Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
+        Assert.Equal("Hello, world!", next["payload"]!["data"]!["messageReceived"]!["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task WithRedisKilledWebhooksStillSucceedAndAfterItRestartsEventsReachTheSameSubscriber()
+    {
+        await using var host = new CrmApiFactory(WithRedis());
+        await using var ws = await TransportWsClient.ConnectAndInitAsync(host, AdminKey);
+        await ws.SubscribeAsync("m", "subscription { messageReceived { body } }");
+        await ws.SyncAsync();
+        await TransportWsProtocolTests.WaitUntilAsync(() => host.Services.GetRequiredService<RedisEventBus>().IsListening(MessageReceived.TopicName));
+        var sender = new WebhookSender(host.CreateClient());
+
+        await RedisCliAsync("shutdown", "nosave");
+        try
+        {
+            using var duringOutage = await sender.PostLegacyAsync(Payloads.WithEventId(WebhookSender.Sample("message.received.json"), "EVredisdown"));
+            Assert.Equal(HttpStatusCode.OK, duringOutage.StatusCode);
+        }
+        finally
+        {
+            await RunAsync("redis-server", "--bind", "127.0.0.1", "--port", RedisPort, "--save", "", "--appendonly", "no", "--daemonize", "yes");
+        }
+
+        // StackExchange.Redis reconnects and restores the subscription on its own; wait until Redis sees it again.
+        for (var i = 0; i < 100 && !(await RedisCliAsync("pubsub", "numsub", RedisEventBus.ChannelPrefix + MessageReceived.TopicName)).Contains("\n1", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(200);
+        }
+
+        var later = WebhookSender.Sample("message.received.json").Replace("AC24a8b8321c4f4cf2be110f4250793d51", "ACafterredisreturned0000000000001", StringComparison.Ordinal);
+        using var afterwards = await sender.PostLegacyAsync(Payloads.WithEventId(later, "EVredisback"));
+        var next = await ws.ReceiveAsync();
+
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+        Assert.Equal("next", next["type"]!.GetValue<string>());
+    }
+
+    private static Dictionary<string, string?> WithRedis()
+    {
+        var settings = PostgresFixture.Settings();
+        settings["ConnectionStrings:Redis"] = Redis;
+        return settings;
+    }
+
+    private static Task<string> RedisCliAsync(params string[] args) => RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", RedisPort, .. args]);
+
+    private static async Task<string> RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+}

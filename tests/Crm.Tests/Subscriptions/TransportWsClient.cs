@@ -1,0 +1,143 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Crm.Tests.Subscriptions;
+
+/// <summary>A raw graphql-transport-ws client over the test server's WebSocket: every frame is the test's to choose.</summary>
+public sealed class TransportWsClient : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private TransportWsClient(WebSocket socket) => Socket = socket;
+
+    public WebSocket Socket { get; }
+
+    public static async Task<TransportWsClient> ConnectAsync<TEntryPoint>(
+        WebApplicationFactory<TEntryPoint> factory, string? bearer = null, Action<Microsoft.AspNetCore.Http.HttpRequest>? configure = null)
+        where TEntryPoint : class
+    {
+        var client = factory.Server.CreateWebSocketClient();
+        client.SubProtocols.Add("graphql-transport-ws");
+        client.ConfigureRequest = request =>
+        {
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = $"Bearer {bearer}";
+            }
+
+            configure?.Invoke(request);
+        };
+
+        return new(await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "graphql"), CancellationToken.None));
+    }
+
+    /// <summary>Connects and completes connection_init with the key in the payload, as browser clients do.</summary>
+    public static async Task<TransportWsClient> ConnectAndInitAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> factory, string apiKey)
+        where TEntryPoint : class
+    {
+        var client = await ConnectAsync(factory);
+        await client.SendAsync(new { type = "connection_init", payload = new { apiKey } });
+        var ack = await client.ReceiveAsync();
+        Assert.Equal("connection_ack", ack["type"]?.GetValue<string>());
+        return client;
+    }
+
+    public Task SendAsync(object message) => SendRawAsync(JsonSerializer.Serialize(message));
+
+    public Task SendRawAsync(string text) => Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    public Task SubscribeAsync(string id, string query, object? variables = null) =>
+        SendAsync(new { id, type = "subscribe", payload = new { query, variables } });
+
+    /// <summary>Pings and waits for the pong: the server handles messages in order, so every earlier subscribe is listening now.</summary>
+    public async Task SyncAsync()
+    {
+        await SendAsync(new { type = "ping" });
+        while (true)
+        {
+            var message = await ReceiveAsync();
+            if (message["type"]?.GetValue<string>() == "pong")
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The next message that is not a server keep-alive ping; fails on a close.</summary>
+    public async Task<JsonNode> ReceiveAsync()
+    {
+        while (true)
+        {
+            var (message, close) = await ReceiveFrameAsync();
+            if (close is not null)
+            {
+                Assert.Fail($"The server closed the socket with {(int)close} {Socket.CloseStatusDescription}.");
+            }
+
+            if (message!["type"]?.GetValue<string>() != "ping")
+            {
+                return message;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server's close frame, answers it, and returns its code.</summary>
+    public async Task<int> ReceiveCloseAsync()
+    {
+        while (true)
+        {
+            var (_, close) = await ReceiveFrameAsync();
+            if (close is not null)
+            {
+                if (Socket.State == WebSocketState.CloseReceived)
+                {
+                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                }
+
+                return (int)close;
+            }
+        }
+    }
+
+    private async Task<(JsonNode? Message, WebSocketCloseStatus? Close)> ReceiveFrameAsync()
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var received = await Socket.ReceiveAsync(buffer, timeout.Token);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                return (null, received.CloseStatus ?? WebSocketCloseStatus.Empty);
+            }
+
+            message.Write(buffer, 0, received.Count);
+            if (received.EndOfMessage)
+            {
+                return (JsonNode.Parse(message.ToArray()), null);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The server is gone already.
+            }
+        }
+
+        Socket.Dispose();
+    }
+}
