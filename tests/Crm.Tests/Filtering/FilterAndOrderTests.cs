@@ -90,6 +90,24 @@ public sealed class FilterAndOrderTests(PostgresFixture fixture) : PostgresTest(
     }
 
     [Fact]
+    public async Task ANestedFilterAndOrderReturnsTheExpectedPage()
+    {
+        await ArrangeAsync();
+
+        var response = await Client.PostAsync("""
+            {
+              conversations(first: 3, where: { or: [{ contact: { tags: { some: { eq: "lead" } } } }, { activities: { some: { body: { contains: "crack" } } } }] },
+                            order: [{ contact: { lastName: DESC } }]) {
+                totalCount
+                nodes { unread contact { displayName tags } lastActivityAt }
+              }
+            }
+            """);
+
+        Snapshot.Match(response.Snapshot);
+    }
+
+    [Fact]
     public async Task FiltersAreTranslatedToSql()
     {
         await ArrangeAsync();
