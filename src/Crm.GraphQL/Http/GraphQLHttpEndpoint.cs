@@ -226,7 +226,7 @@ internal static class GraphQLHttpEndpoint
     }
 
     /// <summary>graphql-dotnet reports the parser's depth limit as "Error executing document."; say which limit it was.</summary>
-    private static void ClarifyParserDepthError(ExecutionResult result, int maxDepth)
+    internal static void ClarifyParserDepthError(ExecutionResult result, int maxDepth)
     {
         if (result.Errors?.Any(e => e.Code == "MAX_DEPTH_EXCEEDED") == true)
         {

@@ -297,6 +297,8 @@ internal sealed partial class TransportWsConnection : IDisposable
             return;
         }
 
+        Http.GraphQLHttpEndpoint.ClarifyParserDepthError(result, _http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Http.GraphQLServerOptions>>().Value.MaxParserDepth);
+
         if (result.Streams is { Count: 1 } streams)
         {
             operation.Attach(streams.Values.Single().Subscribe(new Observer(this, id, operation)));
