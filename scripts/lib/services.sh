@@ -220,17 +220,17 @@ svc_start_server() {
 
 _stop_pid() {
   kill -0 "$1" 2>/dev/null || return 0
-  kill -TERM "$1" 2>/dev/null
+  kill -TERM "$1" 2>/dev/null || true
   for _ in {1..100}; do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-  return 0
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 
 svc_stop_server() {
-  [[ -n "${SVC_SERVER_PIDS[$1]:-}" ]] && _stop_pid "${SVC_SERVER_PIDS[$1]}"
-  unset "SVC_SERVER_PIDS[$1]"
-  return 0
+  if [[ -n "${SVC_SERVER_PIDS[$1]:-}" ]]; then
+    _stop_pid "${SVC_SERVER_PIDS[$1]}"
+    unset "SVC_SERVER_PIDS[$1]"
+  fi
 }
 
 # Stops everything started and removes the work directory; safe to call twice, never fails.
