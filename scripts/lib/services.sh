@@ -218,12 +218,13 @@ svc_start_server() {
   _tail_fail "the server '$name' is not ready after 60s" "$SVC_WORK/$name.log"
 }
 
+# Safe under `set -e`: the process may be gone by the time each kill runs, and wait returns its exit status.
 _stop_pid() {
   kill -0 "$1" 2>/dev/null || return 0
-  kill -TERM "$1" 2>/dev/null
+  kill -TERM "$1" 2>/dev/null || true
   for _ in {1..100}; do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
   return 0
 }
 
