@@ -137,7 +137,7 @@ run_interop_stage() {
   # spec for people, TAP to a file for the counts; `timeout` backs up the tests' own bounds.
   (cd "$dir" && CRM_URL="$SERVER_URL_interop_a" CRM_SUBSCRIBE_URL="$SERVER_URL_interop_b" CRM_SIGNING_KEY="$key" \
     CRM_ADMIN_EMAIL="$email" CRM_ADMIN_PASSWORD="$password" \
-    exec timeout -k 10 300 node --test --test-reporter=spec --test-reporter-destination=stdout \
+    exec timeout -k 10 420 node --test --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" interop.test.mjs) &
   CHILD_PID=$!
   wait "$CHILD_PID" || rc=$?
