@@ -9,7 +9,9 @@
 #   svc_start_server NAME DLL [VAR=value ...]  # SERVER_URL_<NAME>; the server's log is $SVC_WORK/NAME.log
 #   svc_stop_server NAME
 #
-# Functions exit the script with a message (and the tail of the service's log) when a service cannot start.
+# Functions exit the script with a message (and the tail of the service's log) when a service cannot start, except
+# svc_start_server, which prints the same and returns 1: a server that does not start is a test failure for
+# scripts/test.sh to count, not the end of its run (under `set -e` a bare call still stops the script).
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -118,11 +120,11 @@ PY
   FREE_PORT="$p"
 }
 
-_tail_fail() { # _tail_fail MESSAGE LOGFILE
+_tail_warn() { # _tail_warn MESSAGE LOGFILE
   printf 'error: %s\n--- tail of %s ---\n' "$1" "$2" >&2
   tail -n 30 "$2" >&2 2>/dev/null || true
-  exit 1
 }
+_tail_fail() { _tail_warn "$@"; exit 1; }
 
 # svc_start_postgres [--durable] [CONF]: fsync off unless --durable (a benchmark of commits must pay for them).
 svc_start_postgres() {
@@ -212,12 +214,15 @@ svc_start_server() {
   printf -v "SERVER_URL_${name//[^A-Za-z0-9_]/_}" '%s' "http://127.0.0.1:$port"
   for i in {1..240}; do
     curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 "${SVC_SERVER_PIDS[$name]}" 2>/dev/null || _tail_fail "the server '$name' exited" "$SVC_WORK/$name.log"
+    kill -0 "${SVC_SERVER_PIDS[$name]}" 2>/dev/null || { _tail_warn "the server '$name' exited" "$SVC_WORK/$name.log"; return 1; }
     sleep 0.25
   done
-  _tail_fail "the server '$name' is not ready after 60s" "$SVC_WORK/$name.log"
+  _tail_warn "the server '$name' is not ready after 60s" "$SVC_WORK/$name.log"
+  svc_stop_server "$name"
+  return 1
 }
 
+# Safe under `set -e`: the process may be gone by the time each kill runs, and wait returns its exit status.
 _stop_pid() {
   kill -0 "$1" 2>/dev/null || return 0
   kill -TERM "$1" 2>/dev/null || true
