@@ -28,8 +28,8 @@ public static partial class HostingExtensions
             .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             // One DbContext per request: resolvers run one at a time, and batch loaders remove the N+1 that would cost.
             .AddExecutionStrategy<SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
-            // Each subscription event runs in a DI scope of its own, serially, with a DbContext of its own.
-            .AddScopedSubscriptionExecutionStrategy()
+            // Each subscription event runs in a DI scope of its own, serially, once for all subscribers asking the same.
+            .AddExecutionStrategy<SharedSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription)
             .AddComplexityAnalyzer(c =>
             {
                 c.MaxDepth = limits.MaxDepth;

@@ -61,7 +61,7 @@ internal static class EventStreamResponse
 
                 while (events.Reader.TryRead(out var next))
                 {
-                    await WriteEventAsync(http, "next", serializer.Serialize(next), aborted);
+                    await WriteNextAsync(http, SerializedResults.Get(next, serializer), aborted);
                 }
             }
 
@@ -71,6 +71,13 @@ internal static class EventStreamResponse
         {
             // The client closed the stream: that is how graphql-sse stops an operation.
         }
+    }
+
+    private static async Task WriteNextAsync(HttpContext http, byte[] result, CancellationToken cancellationToken)
+    {
+        await http.Response.Body.WriteAsync("event: next\ndata: "u8.ToArray(), cancellationToken);
+        await http.Response.Body.WriteAsync(result, cancellationToken);
+        await WriteRawAsync(http, "\n\n", cancellationToken);
     }
 
     private static Task WriteEventAsync(HttpContext http, string name, string data, CancellationToken cancellationToken) =>

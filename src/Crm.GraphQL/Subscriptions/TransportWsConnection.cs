@@ -417,6 +417,10 @@ internal sealed partial class TransportWsConnection : IDisposable
 
     private byte[] Message<T>(T message) => Encoding.UTF8.GetBytes(_serializer.Serialize(message));
 
+    /// <summary>A <c>next</c> message around the result's shared serialization.</summary>
+    private byte[] NextMessage(string id, ExecutionResult result) =>
+        [.. Encoding.UTF8.GetBytes($$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"next","payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
+
     public void Dispose()
     {
         _stopping.Dispose();
@@ -480,7 +484,7 @@ internal sealed partial class TransportWsConnection : IDisposable
         {
             if (connection._operations.TryGetValue(id, out var current) && current == operation)
             {
-                connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = "next", Payload = value }));
+                connection.Enqueue(connection.NextMessage(id, value));
             }
         }
 
