@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Crm.Data.Audit;
+using Crm.Data.Events;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
@@ -60,6 +61,9 @@ internal sealed partial class WebSocketConnection : IDisposable
         var writer = WriteLoopAsync();
         var initTimeout = InitTimeoutAsync();
         var keepAlive = KeepAliveAsync();
+        // Before init this is the upgrade's cookie or bearer principal, so it cannot init after losing its access.
+        var access = AccessWatch.WatchAsync(
+            _http.RequestServices.GetRequiredService<IEventBus>(), () => (Volatile.Read(ref _user) ?? _http.User).Id(), () => Fail(Fault.Forbidden), _stopping.Token);
         try
         {
             await ReceiveLoopAsync();
@@ -79,7 +83,7 @@ internal sealed partial class WebSocketConnection : IDisposable
             _outbox.Writer.TryComplete();
             // A client that stopped reading cannot hold the handler: what is still unsent gets 5 s.
             _aborted.CancelAfter(TimeSpan.FromSeconds(5));
-            await Task.WhenAll(writer, initTimeout, keepAlive);
+            await Task.WhenAll(writer, initTimeout, keepAlive, access);
         }
     }
 
