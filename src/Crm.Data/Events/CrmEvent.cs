@@ -37,6 +37,17 @@ public sealed record IncomingCall(string From, Guid? ContactId, Guid? PhoneNumbe
     public override string Topic => TopicName;
 }
 
+/// <summary>
+/// An API key was revoked, or a user's role, active flag or security stamp changed: whatever that principal holds open
+/// (sockets, event streams) ends, so it authenticates again against the current state.
+/// </summary>
+public sealed record AccessChanged(Guid PrincipalId) : CrmEvent
+{
+    public const string TopicName = "access.changed";
+
+    public override string Topic => TopicName;
+}
+
 public sealed record ContactUpdated(Guid ContactId) : CrmEvent
 {
     public const string TopicName = "contact.updated";

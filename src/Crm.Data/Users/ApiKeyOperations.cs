@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Crm.Data.Audit;
+using Crm.Data.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data.Users;
@@ -9,7 +10,7 @@ namespace Crm.Data.Users;
 /// Keys look like <c>crm_&lt;prefix&gt;_&lt;secret&gt;</c>. The prefix finds the row; the secret's SHA-256 is compared in
 /// constant time. A fast hash is enough: the secret is 256 random bits, not a password.
 /// </summary>
-public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvider clock)
+public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvider clock, IEventBus bus)
 {
     private const string Scheme = "crm";
 
@@ -51,6 +52,7 @@ public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvid
             key.RevokedAt = clock.GetUtcNow();
             audit.Record(actor, "apikey.revoked", key.Name);
             await db.SaveChangesAsync();
+            await bus.PublishAsync(new AccessChanged(key.Id), CancellationToken.None);
         }
 
         return key;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Crm.Data.Audit;
+using Crm.Data.Events;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,7 +17,7 @@ public enum LoginOutcome
 public sealed record LoginResult(LoginOutcome Outcome, CrmUser? User);
 
 /// <summary>Staff accounts. Passwords, lockout and security stamps are ASP.NET Core Identity's.</summary>
-public sealed class UserOperations(CrmDbContext db, UserManager<CrmUser> users, AuditLog audit, TimeProvider clock)
+public sealed class UserOperations(CrmDbContext db, UserManager<CrmUser> users, AuditLog audit, TimeProvider clock, IEventBus bus)
 {
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
 
@@ -161,8 +162,10 @@ public sealed class UserOperations(CrmDbContext db, UserManager<CrmUser> users, 
             user.DisplayName = displayName.Trim();
         }
 
-        // A new stamp ends the user's existing sessions, so a demotion takes effect at once.
+        // A new stamp ends the user's existing sessions, and the event their open sockets and streams, so a demotion
+        // takes effect at once.
         await users.UpdateSecurityStampAsync(user);
+        await bus.PublishAsync(new AccessChanged(user.Id), CancellationToken.None);
         return user;
     }
 

@@ -71,7 +71,7 @@ internal static class AuthSetup
             app.UseHsts();
         }
 
-        app.UseWebSockets(); // /graphql answers graphql-transport-ws upgrades as well
+        app.UseWebSockets(); // /graphql answers graphql-transport-ws and legacy graphql-ws upgrades as well
         app.UseAuthentication();
         app.UseMiddleware<CsrfMiddleware>();
         app.UseRateLimiter();

@@ -15,15 +15,16 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.GraphQL.Subscriptions;
 
 /// <summary>
-/// Live updates over graphql-transport-ws or graphql-sse. Each event names ids only; the entity is read fresh from the
-/// database in a DI scope of its own (ScopedSubscriptionExecutionStrategy), so every subscriber sees committed state.
+/// Live updates over graphql-transport-ws (or legacy graphql-ws) or graphql-sse. Each event names ids only; the entity
+/// is read fresh from the database in a DI scope of its own (ScopedSubscriptionExecutionStrategy), so every subscriber
+/// sees committed state.
 /// </summary>
 internal sealed class CrmSubscription : ObjectGraphType
 {
     public CrmSubscription()
     {
         Name = "Subscription";
-        Description = "Events as they happen: over WebSocket (graphql-transport-ws) or POST with Accept: text/event-stream (graphql-sse).";
+        Description = "Events as they happen: over WebSocket (graphql-transport-ws, or legacy graphql-ws) or POST with Accept: text/event-stream (graphql-sse).";
 
         Field<NonNullGraphType<ActivityType>>("messageReceived")
             .Description("An incoming text, optionally only on one conversation or one of the business's lines.")

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
+using Crm.Data.Events;
+using Crm.GraphQL.Auth;
 using GraphQL;
 using Microsoft.Net.Http.Headers;
 
@@ -38,6 +40,13 @@ internal static class EventStreamResponse
         var observer = new Observer(events.Writer);
         // Subscribed before the headers go out: a client that has the response's headers misses no later event.
         using var subscription = streams.Values.Single().Subscribe(observer);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var principalId = http.User.Id();
+        var access = AccessWatch.WatchAsync(
+            http.RequestServices.GetRequiredService<IEventBus>(),
+            () => principalId,
+            () => observer.End(new ExecutionError("Access changed (key revoked, or user deactivated or changed): authenticate again.") { Code = "AUTH_REVOKED" }),
+            watching.Token);
         try
         {
             await http.Response.StartAsync(aborted);
@@ -71,6 +80,11 @@ internal static class EventStreamResponse
         {
             // The client closed the stream: that is how graphql-sse stops an operation.
         }
+        finally
+        {
+            await watching.CancelAsync();
+            await access;
+        }
     }
 
     private static async Task WriteNextAsync(HttpContext http, byte[] result, CancellationToken cancellationToken)
@@ -91,20 +105,27 @@ internal static class EventStreamResponse
 
     private sealed class Observer(ChannelWriter<ExecutionResult> writer) : IObserver<ExecutionResult>
     {
+        private volatile bool _ended;
+
         public bool Overflowed { get; private set; }
 
         public void OnNext(ExecutionResult value)
         {
-            if (!writer.TryWrite(value))
+            // After End the writer is complete: a late event is not an overflow, and must not hide End's error.
+            if (!writer.TryWrite(value) && !_ended)
             {
                 Overflowed = true;
                 writer.TryComplete();
             }
         }
 
-        public void OnError(Exception error)
+        public void OnError(Exception error) => End(new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" });
+
+        /// <summary>One last result with the error, then the stream's complete.</summary>
+        public void End(ExecutionError error)
         {
-            writer.TryWrite(new ExecutionResult { Errors = [new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" }] });
+            _ended = true;
+            writer.TryWrite(new ExecutionResult { Errors = [error] });
             writer.TryComplete();
         }
 

@@ -32,7 +32,7 @@ internal static class UserMutations
             }));
 
         mutation.Field<NonNullGraphType<UpdateUserPayloadType>>("updateUser")
-            .Description("Changes a user's role, active flag or name. Their sessions end at once, so a demotion takes effect immediately.")
+            .Description("Changes a user's role, active flag or name. Their sessions and open subscriptions end at once, so a demotion takes effect immediately.")
             .RequireRole(CrmRole.Admin)
             .Argument<NonNullGraphType<UpdateUserInputType>>("input")
             .ResolveAsync(ctx =>
@@ -55,7 +55,7 @@ internal static class UserMutations
             }));
 
         mutation.Field<NonNullGraphType<RevokeApiKeyPayloadType>>("revokeApiKey")
-            .Description("Revokes a key; it is refused from the next request on.")
+            .Description("Revokes a key: it is refused from the next request on, and its open subscriptions end at once.")
             .RequireRole(CrmRole.Admin)
             .Argument<NonNullGraphType<RevokeApiKeyInputType>>("input")
             .ResolveAsync(ctx =>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using Crm.Data.Audit;
 using Crm.Data.Events;
+using Crm.Data.Users;
 using Crm.GraphQL.Subscriptions;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Webhooks;
@@ -34,6 +36,23 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
 
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
         Assert.Equal("Hello, world!", next["payload"]!["data"]!["messageReceived"]!["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AKeyRevokedOnInstanceAClosesItsSocketOnInstanceB()
+    {
+        var (key, secret) = await Fixture.WithServiceAsync<ApiKeyOperations, (ApiKey, string)>(keys => keys.CreateAsync("integrator", CrmRole.Viewer, Actor.System));
+        await using var a = new CrmApiFactory(WithRedis());
+        await using var b = new CrmApiFactory(WithRedis());
+        await using var ws = await TransportWsClient.ConnectAndInitAsync(b, secret);
+        var busB = b.Services.GetRequiredService<RedisEventBus>();
+        await TransportWsProtocolTests.WaitUntilAsync(() => busB.IsListening(AccessChanged.TopicName));
+        using var adminOnA = a.CreateClient();
+        adminOnA.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+
+        await AccessRevocationTests.RevokeAsync(new GraphQLClient(adminOnA), key);
+
+        Assert.Equal(4403, await ws.ReceiveCloseAsync());
     }
 
     [Fact]

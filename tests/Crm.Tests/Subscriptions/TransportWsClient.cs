@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Crm.Tests.Subscriptions;
 
-/// <summary>A raw graphql-transport-ws client over the test server's WebSocket: every frame is the test's to choose.</summary>
+/// <summary>A raw GraphQL WebSocket client over the test server's WebSocket: every frame is the test's to choose.</summary>
 public sealed class TransportWsClient : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
@@ -16,11 +16,15 @@ public sealed class TransportWsClient : IAsyncDisposable
     public WebSocket Socket { get; }
 
     public static async Task<TransportWsClient> ConnectAsync<TEntryPoint>(
-        WebApplicationFactory<TEntryPoint> factory, string? bearer = null, Action<Microsoft.AspNetCore.Http.HttpRequest>? configure = null)
+        WebApplicationFactory<TEntryPoint> factory, string? bearer = null, Action<Microsoft.AspNetCore.Http.HttpRequest>? configure = null, params string[] subProtocols)
         where TEntryPoint : class
     {
         var client = factory.Server.CreateWebSocketClient();
-        client.SubProtocols.Add("graphql-transport-ws");
+        foreach (var subProtocol in subProtocols is [] ? ["graphql-transport-ws"] : subProtocols)
+        {
+            client.SubProtocols.Add(subProtocol);
+        }
+
         client.ConfigureRequest = request =>
         {
             if (bearer is not null)
@@ -35,10 +39,10 @@ public sealed class TransportWsClient : IAsyncDisposable
     }
 
     /// <summary>Connects and completes connection_init with the key in the payload, as browser clients do.</summary>
-    public static async Task<TransportWsClient> ConnectAndInitAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> factory, string apiKey)
+    public static async Task<TransportWsClient> ConnectAndInitAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> factory, string apiKey, string subProtocol = "graphql-transport-ws")
         where TEntryPoint : class
     {
-        var client = await ConnectAsync(factory);
+        var client = await ConnectAsync(factory, subProtocols: subProtocol);
         await client.SendAsync(new { type = "connection_init", payload = new { apiKey } });
         var ack = await client.ReceiveAsync();
         Assert.Equal("connection_ack", ack["type"]?.GetValue<string>());
@@ -66,8 +70,8 @@ public sealed class TransportWsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next message that is not a server keep-alive ping; fails on a close.</summary>
-    public async Task<JsonNode> ReceiveAsync()
+    /// <summary>The next message that is not a server keep-alive (<c>ping</c>, or <c>ka</c> in the legacy protocol) unless asked; fails on a close.</summary>
+    public async Task<JsonNode> ReceiveAsync(bool keepAlives = false)
     {
         while (true)
         {
@@ -77,9 +81,9 @@ public sealed class TransportWsClient : IAsyncDisposable
                 Assert.Fail($"The server closed the socket with {(int)close} {Socket.CloseStatusDescription}.");
             }
 
-            if (message!["type"]?.GetValue<string>() != "ping")
+            if (keepAlives || message!["type"]?.GetValue<string>() is not ("ping" or "ka"))
             {
-                return message;
+                return message!;
             }
         }
     }

@@ -251,7 +251,7 @@ public sealed class TransportWsProtocolTests(PostgresFixture fixture) : Postgres
     public async Task AnUpgradeWithoutTheSubprotocolIs400()
     {
         var client = Fixture.Factory.Server.CreateWebSocketClient();
-        client.SubProtocols.Add("graphql-ws");
+        client.SubProtocols.Add("mqtt");
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(new Uri(Fixture.Factory.Server.BaseAddress, "graphql"), CancellationToken.None));
 

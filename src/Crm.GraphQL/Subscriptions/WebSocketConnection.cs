@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Crm.Data.Audit;
+using Crm.Data.Events;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
@@ -14,22 +15,20 @@ using GraphQL.Transport;
 namespace Crm.GraphQL.Subscriptions;
 
 /// <summary>
-/// One graphql-transport-ws socket (enisdenjo/graphql-ws PROTOCOL.md): a receive loop that handles messages in order,
-/// and a single writer loop, so there is never more than one send on the socket at a time.
+/// One GraphQL WebSocket in either subprotocol (<see cref="WebSocketDialect"/>): a receive loop that handles messages in
+/// order, and a single writer loop, so there is never more than one send on the socket at a time.
 /// </summary>
 /// <remarks>
 /// Operations are executed on the receive loop, so once a later <c>ping</c> is answered every earlier <c>subscribe</c>
 /// is listening; events then arrive on other threads and only enqueue serialized messages for the writer.
 /// </remarks>
-internal sealed partial class TransportWsConnection : IDisposable
+internal sealed partial class WebSocketConnection : IDisposable
 {
-    public const string SubProtocol = "graphql-transport-ws";
-
     private static readonly byte[] AckMessage = """{"type":"connection_ack"}"""u8.ToArray();
-    private static readonly byte[] PingMessage = """{"type":"ping"}"""u8.ToArray();
     private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
 
     private readonly WebSocket _socket;
+    private readonly WebSocketDialect _dialect;
     private readonly HttpContext _http;
     private readonly SubscriptionOptions _options;
     private readonly IGraphQLTextSerializer _serializer;
@@ -43,9 +42,10 @@ internal sealed partial class TransportWsConnection : IDisposable
     private int _closing;
     private int _queued;
 
-    public TransportWsConnection(WebSocket socket, HttpContext http, SubscriptionOptions options, IGraphQLTextSerializer serializer, ILogger logger)
+    public WebSocketConnection(WebSocket socket, WebSocketDialect dialect, HttpContext http, SubscriptionOptions options, IGraphQLTextSerializer serializer, ILogger logger)
     {
         _socket = socket;
+        _dialect = dialect;
         _http = http;
         _options = options;
         _serializer = serializer;
@@ -61,6 +61,9 @@ internal sealed partial class TransportWsConnection : IDisposable
         var writer = WriteLoopAsync();
         var initTimeout = InitTimeoutAsync();
         var keepAlive = KeepAliveAsync();
+        // Before init this is the upgrade's cookie or bearer principal, so it cannot init after losing its access.
+        var access = AccessWatch.WatchAsync(
+            _http.RequestServices.GetRequiredService<IEventBus>(), () => (Volatile.Read(ref _user) ?? _http.User).Id(), () => Fail(Fault.Forbidden), _stopping.Token);
         try
         {
             await ReceiveLoopAsync();
@@ -80,7 +83,7 @@ internal sealed partial class TransportWsConnection : IDisposable
             _outbox.Writer.TryComplete();
             // A client that stopped reading cannot hold the handler: what is still unsent gets 5 s.
             _aborted.CancelAfter(TimeSpan.FromSeconds(5));
-            await Task.WhenAll(writer, initTimeout, keepAlive);
+            await Task.WhenAll(writer, initTimeout, keepAlive, access);
         }
     }
 
@@ -116,7 +119,7 @@ internal sealed partial class TransportWsConnection : IDisposable
 
             if (received.MessageType == WebSocketMessageType.Binary)
             {
-                RequestClose(CloseCodes.BadRequest, "Invalid message received");
+                Fail(Fault.BadRequest);
             }
             else
             {
@@ -137,31 +140,39 @@ internal sealed partial class TransportWsConnection : IDisposable
         }
         catch (JsonException)
         {
-            RequestClose(CloseCodes.BadRequest, "Invalid message received");
+            Fail(Fault.BadRequest);
             return;
         }
 
         var type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         var payload = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : (JsonElement?)null;
         var id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
-        switch (type)
+        switch (_dialect.Read(type))
         {
-            case "connection_init" when payload is null or { ValueKind: JsonValueKind.Object }:
+            case WebSocketCommand.Init when payload is null or { ValueKind: JsonValueKind.Object }:
                 await InitializeAsync(payload);
                 break;
-            case "ping":
+            case WebSocketCommand.Ping:
                 Enqueue(payload is { } echo ? Message(new { type = "pong", payload = echo }) : PongMessage);
                 break;
-            case "pong":
+            case WebSocketCommand.Pong:
                 break; // a heartbeat; nothing to answer
-            case "subscribe" when !string.IsNullOrEmpty(id) && payload is { ValueKind: JsonValueKind.Object } request:
+            case WebSocketCommand.Subscribe when !string.IsNullOrEmpty(id) && payload is { ValueKind: JsonValueKind.Object } request:
                 await SubscribeAsync(id, request);
                 break;
-            case "complete" when !string.IsNullOrEmpty(id):
-                Stop(id); // unknown or finished ids are ignored, as the protocol says
+            case WebSocketCommand.Stop when !string.IsNullOrEmpty(id):
+                // Unknown or finished ids are ignored, as both protocols say.
+                if (Stop(id) && _dialect.CompletesOnStop)
+                {
+                    Enqueue(Message(new OperationMessage { Id = id, Type = "complete" }));
+                }
+
+                break;
+            case WebSocketCommand.Terminate:
+                RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty);
                 break;
             default:
-                RequestClose(CloseCodes.BadRequest, "Invalid message received");
+                Fail(Fault.BadRequest, id);
                 break;
         }
     }
@@ -170,20 +181,24 @@ internal sealed partial class TransportWsConnection : IDisposable
     {
         if (Interlocked.Exchange(ref _initReceived, 1) == 1)
         {
-            RequestClose(CloseCodes.TooManyInitialisationRequests, "Too many initialisation requests");
+            Fail(Fault.TooManyInitialisationRequests);
             return;
         }
 
         var user = await AuthenticateAsync(payload);
         if (user is null)
         {
-            RequestClose(CloseCodes.Forbidden, "Forbidden");
+            Fail(Fault.Forbidden);
             return;
         }
 
         _http.User = user; // the audit actor and rate limits see who the socket belongs to
         Volatile.Write(ref _user, user);
         Enqueue(AckMessage);
+        if (_dialect.KeepAliveOnAck)
+        {
+            Enqueue(_dialect.KeepAlive);
+        }
     }
 
     /// <summary>A key in the payload wins; otherwise the cookie or bearer header of the upgrade request.</summary>
@@ -235,7 +250,7 @@ internal sealed partial class TransportWsConnection : IDisposable
         var user = Volatile.Read(ref _user);
         if (user is null)
         {
-            RequestClose(CloseCodes.Unauthorized, "Unauthorized");
+            Fail(Fault.Unauthorized, id);
             return;
         }
 
@@ -251,14 +266,14 @@ internal sealed partial class TransportWsConnection : IDisposable
 
         if (string.IsNullOrEmpty(request?.Query))
         {
-            RequestClose(CloseCodes.BadRequest, "Invalid message received");
+            Fail(Fault.BadRequest, id);
             return;
         }
 
         var operation = new Operation();
         if (_operations.ContainsKey(id) || !_operations.TryAdd(id, operation))
         {
-            RequestClose(CloseCodes.SubscriberAlreadyExists, $"Subscriber for {id} already exists");
+            Fail(new Fault(4409, $"Subscriber for {id} already exists", EndsConnection: false), id);
             return;
         }
 
@@ -309,7 +324,7 @@ internal sealed partial class TransportWsConnection : IDisposable
         _operations.TryRemove(new(id, operation));
         if (result.Executed)
         {
-            Enqueue(Message(new OperationMessage { Id = id, Type = "next", Payload = result }));
+            Enqueue(Message(new OperationMessage { Id = id, Type = _dialect.Next, Payload = result }));
             Enqueue(Message(new OperationMessage { Id = id, Type = "complete" }));
         }
         else
@@ -318,12 +333,15 @@ internal sealed partial class TransportWsConnection : IDisposable
         }
     }
 
-    private void Stop(string id)
+    private bool Stop(string id)
     {
-        if (_operations.TryRemove(id, out var operation))
+        if (!_operations.TryRemove(id, out var operation))
         {
-            operation.Dispose();
+            return false;
         }
+
+        operation.Dispose();
+        return true;
     }
 
     private async Task InitTimeoutAsync()
@@ -333,7 +351,7 @@ internal sealed partial class TransportWsConnection : IDisposable
             await Task.Delay(_options.ConnectionInitTimeout, _stopping.Token);
             if (Volatile.Read(ref _initReceived) == 0)
             {
-                RequestClose(CloseCodes.ConnectionInitialisationTimeout, "Connection initialisation timeout");
+                Fail(Fault.ConnectionInitialisationTimeout);
             }
         }
         catch (OperationCanceledException)
@@ -351,7 +369,7 @@ internal sealed partial class TransportWsConnection : IDisposable
             {
                 if (Volatile.Read(ref _user) is not null)
                 {
-                    Enqueue(PingMessage);
+                    Enqueue(_dialect.KeepAlive);
                 }
             }
         }
@@ -407,6 +425,24 @@ internal sealed partial class TransportWsConnection : IDisposable
         _outbox.Writer.TryWrite(new Outgoing(message, default, null));
     }
 
+    /// <summary>graphql-transport-ws closes on every fault; the legacy protocol answers most with a message and stays open.</summary>
+    private void Fail(Fault fault, string? id = null)
+    {
+        if (!_dialect.FaultsAsMessages)
+        {
+            RequestClose((WebSocketCloseStatus)fault.Code, fault.Reason);
+        }
+        else if (fault.EndsConnection)
+        {
+            Enqueue(Message(new OperationMessage { Type = "connection_error", Payload = new { message = fault.Reason } }));
+            RequestClose((WebSocketCloseStatus)fault.Code, fault.Reason);
+        }
+        else
+        {
+            Enqueue(Message(new OperationMessage { Id = id, Type = "error", Payload = new[] { new ExecutionError(fault.Reason) } }));
+        }
+    }
+
     private void RequestClose(WebSocketCloseStatus status, string reason)
     {
         if (Interlocked.Exchange(ref _closing, 1) == 0)
@@ -419,7 +455,7 @@ internal sealed partial class TransportWsConnection : IDisposable
 
     /// <summary>A <c>next</c> message around the result's shared serialization.</summary>
     private byte[] NextMessage(string id, ExecutionResult result) =>
-        [.. Encoding.UTF8.GetBytes($$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"next","payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
+        [.. Encoding.UTF8.GetBytes($$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{_dialect.Next}}","payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
 
     public void Dispose()
     {
@@ -427,20 +463,22 @@ internal sealed partial class TransportWsConnection : IDisposable
         _aborted.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "A graphql-transport-ws socket ended while sending")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A GraphQL WebSocket ended while sending")]
     private static partial void LogSendFailed(ILogger logger, Exception exception);
 
     private readonly record struct Outgoing(byte[]? Bytes, WebSocketCloseStatus Status, string? Reason);
 
-    /// <summary>The close codes of graphql-transport-ws (graphql-ws <c>CloseCode</c>).</summary>
-    internal static class CloseCodes
+    /// <summary>
+    /// A protocol fault with its graphql-transport-ws close code (graphql-ws <c>CloseCode</c>). <c>EndsConnection</c>:
+    /// the legacy protocol, too, ends the socket rather than answering with an <c>error</c>.
+    /// </summary>
+    private readonly record struct Fault(int Code, string Reason, bool EndsConnection)
     {
-        public const WebSocketCloseStatus BadRequest = (WebSocketCloseStatus)4400;
-        public const WebSocketCloseStatus Unauthorized = (WebSocketCloseStatus)4401;
-        public const WebSocketCloseStatus Forbidden = (WebSocketCloseStatus)4403;
-        public const WebSocketCloseStatus ConnectionInitialisationTimeout = (WebSocketCloseStatus)4408;
-        public const WebSocketCloseStatus SubscriberAlreadyExists = (WebSocketCloseStatus)4409;
-        public const WebSocketCloseStatus TooManyInitialisationRequests = (WebSocketCloseStatus)4429;
+        public static readonly Fault BadRequest = new(4400, "Invalid message received", false);
+        public static readonly Fault Unauthorized = new(4401, "Unauthorized", false);
+        public static readonly Fault Forbidden = new(4403, "Forbidden", true);
+        public static readonly Fault ConnectionInitialisationTimeout = new(4408, "Connection initialisation timeout", true);
+        public static readonly Fault TooManyInitialisationRequests = new(4429, "Too many initialisation requests", false);
     }
 
     /// <summary>An operation's place in the registry, reserved before it executes so its id counts as active at once.</summary>
@@ -478,7 +516,7 @@ internal sealed partial class TransportWsConnection : IDisposable
         }
     }
 
-    private sealed class Observer(TransportWsConnection connection, string id, Operation operation) : IObserver<ExecutionResult>
+    private sealed class Observer(WebSocketConnection connection, string id, Operation operation) : IObserver<ExecutionResult>
     {
         public void OnNext(ExecutionResult value)
         {
@@ -493,7 +531,7 @@ internal sealed partial class TransportWsConnection : IDisposable
             if (connection._operations.TryRemove(new(id, operation)))
             {
                 var result = new ExecutionResult { Errors = [new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" }] };
-                connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = "next", Payload = result }));
+                connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = connection._dialect.Next, Payload = result }));
                 connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = "complete" }));
             }
         }
