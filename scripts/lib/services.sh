@@ -187,7 +187,8 @@ svc_start_redis() {
   REDIS_PORT="$FREE_PORT"
   log "starting Redis on port $REDIS_PORT"
   t0="$(now)"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+  # DEBUG SLEEP (local clients only) lets a test stall Redis the way a busy one would.
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --enable-debug-command local \
     --daemonize no --dir "$SVC_WORK/redis" >"$redis_log" 2>&1 &
   REDIS_PID=$!
   for i in {1..100}; do

@@ -78,6 +78,7 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
             SingleReader = true,
         });
         var entry = Join(topic, channel); // synchronous, so the local subscriber is registered before the first await
+        BusReadiness.Report(entry.Ready.Task);
         try
         {
             await foreach (var crmEvent in channel.Reader.ReadAllAsync(cancellationToken))
@@ -165,6 +166,10 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             LogSubscribeFailed(logger, entry.Name, ex);
+        }
+        finally
+        {
+            entry.Ready.TrySetResult(); // failed too: nobody should wait for a reconnect that may take minutes
         }
     }
 
@@ -290,5 +295,8 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         public bool Subscribed { get; set; }
 
         public bool Closed { get; set; }
+
+        /// <summary>Completes when the first attempt to subscribe on Redis has ended.</summary>
+        public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -316,7 +316,8 @@ internal sealed partial class WebSocketConnection : IDisposable
 
         if (result.Streams is { Count: 1 } streams)
         {
-            operation.Attach(streams.Values.Single().Subscribe(new Observer(this, id, operation)));
+            // Messages are handled in order, so a later ping is answered only once this subscription listens.
+            operation.Attach(await BusReadiness.SubscribeAsync(() => streams.Values.Single().Subscribe(new Observer(this, id, operation)), _stopping.Token));
             return;
         }
 
@@ -455,7 +456,7 @@ internal sealed partial class WebSocketConnection : IDisposable
 
     /// <summary>A <c>next</c> message around the result's shared serialization.</summary>
     private byte[] NextMessage(string id, ExecutionResult result) =>
-        [.. Encoding.UTF8.GetBytes($$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{_dialect.Next}}","payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
+        [.. Encoding.UTF8.GetBytes($$"""{"type":"{{_dialect.Next}}","id":{{JsonSerializer.Serialize(id)}},"payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
 
     public void Dispose()
     {

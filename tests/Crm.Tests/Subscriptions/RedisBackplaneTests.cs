@@ -26,10 +26,15 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
         await using var a = new CrmApiFactory(WithRedis());
         await using var b = new CrmApiFactory(WithRedis());
         await using var ws = await TransportWsClient.ConnectAndInitAsync(b, AdminKey);
+        // Redis stalls for a moment (as a busy or distant one would), so B's SUBSCRIBE is confirmed late.
+        var stall = RedisCliAsync("DEBUG", "SLEEP", "1.5");
+        await Task.Delay(500);
         await ws.SubscribeAsync("m", "subscription { messageReceived { body } }");
         await ws.SyncAsync();
-        var busB = b.Services.GetRequiredService<RedisEventBus>();
-        await TransportWsProtocolTests.WaitUntilAsync(() => busB.IsListening(MessageReceived.TopicName));
+        // No waiting: a subscribe counts as handled (the later ping answered) only once Redis confirms it, so a
+        // webhook sent now on another instance cannot slip past.
+        Assert.True(b.Services.GetRequiredService<RedisEventBus>().IsListening(MessageReceived.TopicName));
+        Assert.Equal("OK", (await stall).Trim());
 
         using var delivered = await new WebhookSender(a.CreateClient()).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
         var next = await ws.ReceiveAsync();
@@ -73,7 +78,7 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
         }
         finally
         {
-            await RunAsync("redis-server", "--bind", "127.0.0.1", "--port", RedisPort, "--save", "", "--appendonly", "no", "--daemonize", "yes");
+            await RunAsync("redis-server", "--bind", "127.0.0.1", "--port", RedisPort, "--save", "", "--appendonly", "no", "--enable-debug-command", "local", "--daemonize", "yes");
         }
 
         // StackExchange.Redis reconnects and restores the subscription on its own; wait until Redis sees it again.
