@@ -454,10 +454,6 @@ internal sealed partial class WebSocketConnection : IDisposable
 
     private byte[] Message<T>(T message) => Encoding.UTF8.GetBytes(_serializer.Serialize(message));
 
-    /// <summary>A <c>next</c> message around the result's shared serialization.</summary>
-    private byte[] NextMessage(string id, ExecutionResult result) =>
-        [.. Encoding.UTF8.GetBytes($$"""{"type":"{{_dialect.Next}}","id":{{JsonSerializer.Serialize(id)}},"payload":"""), .. SerializedResults.Get(result, _serializer), (byte)'}'];
-
     public void Dispose()
     {
         _stopping.Dispose();
@@ -519,11 +515,14 @@ internal sealed partial class WebSocketConnection : IDisposable
 
     private sealed class Observer(WebSocketConnection connection, string id, Operation operation) : IObserver<ExecutionResult>
     {
+        // Everything of a next message but the payload, which is shared by every subscriber of the same event.
+        private readonly byte[] _head = Encoding.UTF8.GetBytes($$"""{"type":"{{connection._dialect.Next}}","id":{{JsonSerializer.Serialize(id)}},"payload":""");
+
         public void OnNext(ExecutionResult value)
         {
             if (connection._operations.TryGetValue(id, out var current) && current == operation)
             {
-                connection.Enqueue(connection.NextMessage(id, value));
+                connection.Enqueue([.. _head, .. SerializedResults.Get(value, connection._serializer), (byte)'}']);
             }
         }
 
