@@ -32,7 +32,7 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
                 // One WAL flush per delivery instead of two: the caller answers 200 only after the processing
                 // transaction commits synchronously, and that commit flushes this record with it (the WAL is one
                 // sequence). A crash before then means no 200 was sent, so OpenPhone delivers again.
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
                 await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);

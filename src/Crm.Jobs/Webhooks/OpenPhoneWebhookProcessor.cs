@@ -90,7 +90,7 @@ public sealed partial class OpenPhoneWebhookProcessor(
             Outcome outcome;
             try
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
                 // Marked processed first, so the operation's own SaveChanges writes it in the same batch.
                 webhookEvent.Attempts++;
                 webhookEvent.Status = WebhookEventStatus.Processed;
