@@ -39,7 +39,7 @@ internal static class EventStreamResponse
         var events = Channel.CreateBounded<ExecutionResult>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
         var observer = new Observer(events.Writer);
         // Subscribed before the headers go out: a client that has the response's headers misses no later event.
-        using var subscription = await BusReadiness.SubscribeAsync(() => streams.Values.Single().Subscribe(observer), aborted);
+        using var subscription = await http.RequestServices.GetRequiredService<SubscriptionGroups>().JoinAsync(streams.Values.Single(), observer, aborted);
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var principalId = http.User.Id();
         var access = AccessWatch.WatchAsync(

@@ -35,6 +35,10 @@ internal sealed class SharedSubscriptionExecutionStrategy(IServiceScopeFactory s
         return new(results.GetOrAdd(Key(context), _ => new(() => ExecuteOnceAsync(context, node, value))).Value);
     }
 
+    /// <summary>Tagged with the key, so that <see cref="SubscriptionGroups"/> can give equal subscriptions one stream.</summary>
+    protected override async Task<IObservable<ExecutionResult>?> ResolveResponseStreamAsync(ExecutionContext context, ExecutionNode node) =>
+        await base.ResolveResponseStreamAsync(context, node) is { } stream ? new KeyedStream(Key(context), stream) : null;
+
     private async Task<ExecutionResult> ExecuteOnceAsync(ExecutionContext context, ExecutionNode node, object value)
     {
         // Shared: one subscriber leaving must not cancel the result the others are waiting for.
@@ -53,6 +57,13 @@ internal sealed class SharedSubscriptionExecutionStrategy(IServiceScopeFactory s
         }
 
         return key.Append('\n').Append(context.Document.Source.Span).ToString();
+    }
+
+    internal sealed class KeyedStream(string key, IObservable<ExecutionResult> stream) : IObservable<ExecutionResult>
+    {
+        public string Key => key;
+
+        public IDisposable Subscribe(IObserver<ExecutionResult> observer) => stream.Subscribe(observer);
     }
 }
 

@@ -317,7 +317,7 @@ internal sealed partial class WebSocketConnection : IDisposable
         if (result.Streams is { Count: 1 } streams)
         {
             // Messages are handled in order, so a later ping is answered only once this subscription listens.
-            operation.Attach(await BusReadiness.SubscribeAsync(() => streams.Values.Single().Subscribe(new Observer(this, id, operation)), _stopping.Token));
+            operation.Attach(await _http.RequestServices.GetRequiredService<SubscriptionGroups>().JoinAsync(streams.Values.Single(), new Observer(this, id, operation), _stopping.Token));
             return;
         }
 
