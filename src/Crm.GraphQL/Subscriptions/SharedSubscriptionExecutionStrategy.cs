@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -11,41 +10,19 @@ using ExecutionContext = GraphQL.Execution.ExecutionContext;
 namespace Crm.GraphQL.Subscriptions;
 
 /// <summary>
-/// Runs a subscription's selection once per event for every subscriber that sent the same document, operation and
-/// variables with the same role, and hands each of them that one result. An inbox open in a thousand tabs then costs
-/// one read of the changed conversation per event instead of a thousand (each in a DI scope of its own, as before).
+/// Tags each subscription's event stream with what makes two subscriptions equal — the same document, operation and
+/// variables, asked with the same role — so that <see cref="SubscriptionGroups"/> runs one stream for all of them:
+/// an inbox open in a thousand tabs then costs one read of the changed conversation per event, not a thousand. Each
+/// event still runs in a DI scope of its own (the base strategy).
 /// </summary>
 /// <remarks>
 /// Sound because nothing below a root field depends on who asks: access is decided per root field, by role, before
-/// execution (<see cref="AccessValidationRule"/>). The buses hand the same event instance to every local subscriber,
-/// so the event is the natural place to hang the shared results; they go when the event is collected.
+/// execution (<see cref="AccessValidationRule"/>), and every subscriber's own request is validated before it joins.
 /// </remarks>
 internal sealed class SharedSubscriptionExecutionStrategy(IServiceScopeFactory scopes) : ScopedSubscriptionExecutionStrategy(scopes)
 {
-    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<string, Lazy<Task<ExecutionResult>>>> Executions = [];
-
-    protected override ValueTask<ExecutionResult> ProcessDataAsync(ExecutionContext context, ExecutionNode node, object? value)
-    {
-        if (value is null)
-        {
-            return base.ProcessDataAsync(context, node, value);
-        }
-
-        var results = Executions.GetValue(value, _ => new(StringComparer.Ordinal));
-        return new(results.GetOrAdd(Key(context), _ => new(() => ExecuteOnceAsync(context, node, value))).Value);
-    }
-
-    /// <summary>Tagged with the key, so that <see cref="SubscriptionGroups"/> can give equal subscriptions one stream.</summary>
     protected override async Task<IObservable<ExecutionResult>?> ResolveResponseStreamAsync(ExecutionContext context, ExecutionNode node) =>
         await base.ResolveResponseStreamAsync(context, node) is { } stream ? new KeyedStream(Key(context), stream) : null;
-
-    private async Task<ExecutionResult> ExecuteOnceAsync(ExecutionContext context, ExecutionNode node, object value)
-    {
-        // Shared: one subscriber leaving must not cancel the result the others are waiting for.
-        context.CancellationToken = CancellationToken.None;
-        await Task.Yield(); // off the publisher's thread before any resolver runs
-        return await base.ProcessDataAsync(context, node, value);
-    }
 
     private static string Key(ExecutionContext context)
     {
