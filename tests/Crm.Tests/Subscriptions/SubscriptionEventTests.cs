@@ -30,7 +30,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task AnInboxMutationReachesAConversationUpdatedSubscriberFilteredById()
     {
-        var (conversationId, otherId) = await ArrangeTwoConversationsAsync();
+        var (conversationId, otherId) = await ArrangeTwoConversationsAsync(Fixture);
         await using var ws = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
         await ws.SubscribeAsync("c", "subscription($id: ID) { conversationUpdated(id: $id) { id unreadCount status } }", new { id = conversationId });
         await ws.SyncAsync();
@@ -46,7 +46,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task AfterTheClientCompletesASubscriptionNoMoreEventsArrive()
     {
-        var (conversationId, _) = await ArrangeTwoConversationsAsync();
+        var (conversationId, _) = await ArrangeTwoConversationsAsync(Fixture);
         await using var ws = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
         await ws.SubscribeAsync("c", "subscription { conversationUpdated { id } }");
         await ws.SyncAsync();
@@ -84,7 +84,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task ASubscriptionOutlivesTheExecutionTimeout()
     {
-        var (conversationId, _) = await ArrangeTwoConversationsAsync();
+        var (conversationId, _) = await ArrangeTwoConversationsAsync(Fixture);
         var settings = PostgresFixture.Settings();
         settings["GraphQL:Timeout"] = "00:00:01";
         await using var host = new CrmApiFactory(settings);
@@ -187,12 +187,13 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
         Assert.Equal("SUBSCRIPTION_TRANSPORT_REQUIRED", response.ErrorCode);
     }
 
-    private async Task<(string Id, string OtherId)> ArrangeTwoConversationsAsync()
+    /// <summary>Two conversations on one line, for subscriptions that must tell them apart; their node ids.</summary>
+    internal static async Task<(string Id, string OtherId)> ArrangeTwoConversationsAsync(PostgresFixture fixture)
     {
         var line = TestData.Line();
         var (alice, bob) = (TestData.Contact(1), TestData.Contact(2));
         var (first, second) = (TestData.Conversation(alice, line, TestData.Epoch), TestData.Conversation(bob, line, TestData.Epoch));
-        await Fixture.ArrangeAsync(db =>
+        await fixture.ArrangeAsync(db =>
         {
             db.AddRange(line, alice, bob, first, second);
             return Task.CompletedTask;

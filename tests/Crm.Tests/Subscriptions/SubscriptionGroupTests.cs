@@ -17,7 +17,7 @@ public sealed class SubscriptionGroupTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task TwoSocketsShareOneBusSubscriberAndTheSecondKeepsReceivingAfterTheFirstLeaves()
     {
-        var (id, _) = await ArrangeTwoConversationsAsync();
+        var (id, _) = await SubscriptionEventTests.ArrangeTwoConversationsAsync(Fixture);
         var before = Bus.SubscriberCount(ConversationUpdated.TopicName);
         await using var second = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
         await using (var first = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey))
@@ -49,7 +49,7 @@ public sealed class SubscriptionGroupTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task DifferentVariablesAreDifferentGroupsAndEachGetsOnlyItsOwnEvents()
     {
-        var (one, other) = await ArrangeTwoConversationsAsync();
+        var (one, other) = await SubscriptionEventTests.ArrangeTwoConversationsAsync(Fixture);
         await using var a = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
         await using var b = await TransportWsClient.ConnectAndInitAsync(Fixture.Factory, AdminKey);
         await a.SubscribeAsync("a", ByIdQuery, new { id = one });
@@ -93,17 +93,4 @@ public sealed class SubscriptionGroupTests(PostgresFixture fixture) : PostgresTe
 
     private async Task SetStatusAsync(string id, string status) =>
         await Client.DataAsync($"mutation($id: ID!) {{ setConversationStatus(input: {{ id: $id, status: {status} }}) {{ errors {{ __typename }} }} }}", new { id });
-
-    private async Task<(string Id, string OtherId)> ArrangeTwoConversationsAsync()
-    {
-        var line = TestData.Line();
-        var (alice, bob) = (TestData.Contact(1), TestData.Contact(2));
-        var (first, second) = (TestData.Conversation(alice, line, TestData.Epoch), TestData.Conversation(bob, line, TestData.Epoch));
-        await Fixture.ArrangeAsync(db =>
-        {
-            db.AddRange(line, alice, bob, first, second);
-            return Task.CompletedTask;
-        });
-        return (Crm.GraphQL.Schema.NodeId.Encode("Conversation", first.Id), Crm.GraphQL.Schema.NodeId.Encode("Conversation", second.Id));
-    }
 }
