@@ -51,6 +51,16 @@ function assertMessage(activity, delivery) {
   assert.ok(activity.id && activity.conversationId, 'global ids');
 }
 
+// Subscribes with either client, receives the message a signed webhook caused, and completes: the iterator must
+// finish (the client sent `complete` or closed the request), not hang.
+async function receiveMessageThenComplete(client, t) {
+  const events = client.iterate({ query: MESSAGE_RECEIVED });
+  const { data, delivery, webhooks } = await receiveAfterWebhooks(events, deliver, sameMessage, { timeoutMs: EVENT_MS });
+  assertMessage(data.messageReceived, delivery);
+  t.diagnostic(`event after ${webhooks} webhook(s)`);
+  assert.deepEqual(await within(STEP_MS, events.return(), 'complete'), { done: true, value: undefined });
+}
+
 function wsClient(connectionParams, closes = []) {
   return createWsClient({
     url: `${subscribeUrl.replace(/^http/, 'ws')}/graphql`,
@@ -65,12 +75,7 @@ test('graphql-ws: messageReceived for a signed webhook posted to the other insta
   const closes = [];
   const client = wsClient({ apiKey }, closes);
   try {
-    const events = client.iterate({ query: MESSAGE_RECEIVED });
-    const { data, delivery, webhooks } = await receiveAfterWebhooks(events, deliver, sameMessage, { timeoutMs: EVENT_MS });
-    assertMessage(data.messageReceived, delivery);
-    t.diagnostic(`event after ${webhooks} webhook(s)`);
-    // Leaving the loop sends `complete`: the iterator must finish, not hang.
-    assert.deepEqual(await within(STEP_MS, events.return(), 'complete'), { done: true, value: undefined });
+    await receiveMessageThenComplete(client, t);
   } finally {
     await client.dispose();
   }
@@ -123,12 +128,7 @@ test('graphql-sse: messageReceived for a signed webhook posted to the other inst
     retryAttempts: 0,
   });
   try {
-    const events = client.iterate({ query: MESSAGE_RECEIVED });
-    const { data, delivery, webhooks } = await receiveAfterWebhooks(events, deliver, sameMessage, { timeoutMs: EVENT_MS });
-    assertMessage(data.messageReceived, delivery);
-    t.diagnostic(`event after ${webhooks} webhook(s)`);
-    // Completing closes the request, the distinct-connections way to stop.
-    assert.deepEqual(await within(STEP_MS, events.return(), 'complete'), { done: true, value: undefined });
+    await receiveMessageThenComplete(client, t);
   } finally {
     client.dispose();
   }
