@@ -15,6 +15,8 @@ internal static class EventStreamResponse
 {
     public const string MediaType = "text/event-stream";
 
+    private static readonly byte[] NextPrefix = "event: next\ndata: "u8.ToArray();
+
     /// <summary>Whether the client asked for an event stream (graphql-sse); other types it accepts do not matter then.</summary>
     public static bool IsRequested(Microsoft.Extensions.Primitives.StringValues accept) =>
         MediaTypeHeaderValue.TryParseList(accept, out var types)
@@ -89,7 +91,7 @@ internal static class EventStreamResponse
 
     private static async Task WriteNextAsync(HttpContext http, byte[] result, CancellationToken cancellationToken)
     {
-        await http.Response.Body.WriteAsync("event: next\ndata: "u8.ToArray(), cancellationToken);
+        await http.Response.Body.WriteAsync(NextPrefix, cancellationToken);
         await http.Response.Body.WriteAsync(result, cancellationToken);
         await WriteRawAsync(http, "\n\n", cancellationToken);
     }
