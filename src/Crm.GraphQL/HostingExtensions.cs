@@ -1,12 +1,13 @@
-using System.Text.Encodings.Web;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Events;
 using Crm.GraphQL.Health;
-using Crm.GraphQL.Http;
 using Crm.GraphQL.Loading;
 using Crm.GraphQL.Schema;
-using Crm.GraphQL.Subscriptions;
+using Crm.GraphQL.Server;
+using Crm.GraphQL.Server.Execution;
+using Crm.GraphQL.Server.Subscriptions;
+using Crm.GraphQL.Server.WebSockets;
 using GraphQL;
-using GraphQL.Execution;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -17,39 +18,17 @@ public static partial class HostingExtensions
     public static IHostApplicationBuilder AddCrmGraphQL(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<SubscriptionGroups>();
-        builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
-        var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
-
-        builder.Services.AddGraphQL(graphql => graphql
+        builder.AddGraphQLServerKit(graphql => graphql
             .AddSchema<CrmSchema>()
             .AddGraphTypes(typeof(CrmSchema).Assembly)
-            // Responses are JSON, never inlined in HTML: no need to escape '+' in phone numbers or quotes in messages.
-            .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
-            // One DbContext per request: resolvers run one at a time, and batch loaders remove the N+1 that would cost.
-            .AddExecutionStrategy<SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
-            // Each subscription event runs in a DI scope of its own, serially, once for all subscribers asking the same.
-            .AddExecutionStrategy<SharedSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription)
-            .AddComplexityAnalyzer(c =>
-            {
-                c.MaxDepth = limits.MaxDepth;
-                c.MaxComplexity = limits.MaxComplexity;
-            })
-            // Access rules and limits are validation rules: they hold for every transport and run before any resolver.
-            .AddValidationRule(AccessValidationRule.Instance)
-            .AddValidationRule<AliasLimitValidationRule>()
-            .WithTimeout(limits.Timeout)
-            .AddErrorInfoProvider(o => o.ExposeExceptionDetails = builder.Environment.IsDevelopment())
-            .AddUnhandledExceptionHandler(ctx =>
-            {
-                var logger = ctx.Context?.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("Crm.GraphQL");
-                if (logger is not null && ctx.OriginalException is not OperationCanceledException)
-                {
-                    LogResolverFailure(logger, ctx.OriginalException);
-                }
-            }));
-        builder.Services.AddSingleton<IDocumentBuilder>(new GraphQLDocumentBuilder { MaxDepth = limits.MaxParserDepth });
+            // Access rules are validation rules: they hold for every transport and run before any resolver.
+            .AddValidationRule(AccessValidationRule.Instance));
+        // What the kit asks of the host: who the caller is, and when it loses its access.
+        builder.Services.AddSingleton<CrmGraphQLCaller>();
+        builder.Services.AddSingleton<IUserContextBuilder>(sp => sp.GetRequiredService<CrmGraphQLCaller>());
+        builder.Services.AddSingleton<ISubscriptionAudience>(sp => sp.GetRequiredService<CrmGraphQLCaller>());
+        builder.Services.AddSingleton<IConnectionAuthenticator>(sp => sp.GetRequiredService<CrmGraphQLCaller>());
+        builder.Services.AddSingleton<IAccessWatch, AccessWatch>();
         builder.Services.AddScoped<CrmLoaders>();
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
@@ -77,9 +56,6 @@ public static partial class HostingExtensions
             }
         });
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A GraphQL resolver failed")]
-    private static partial void LogResolverFailure(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Attack-a-Crack CRM is up. GraphQL: {Url}/graphql  Admin: {Url}/admin/  Health: {Url}/health/ready")]
     private static partial void LogUrls(ILogger logger, string url);

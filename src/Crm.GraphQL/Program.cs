@@ -3,7 +3,7 @@ using Crm.GraphQL;
 using Crm.GraphQL.Admin;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Health;
-using Crm.GraphQL.Http;
+using Crm.GraphQL.Server;
 using Crm.GraphQL.Webhooks;
 using Crm.Jobs;
 
@@ -24,7 +24,7 @@ app.Services.UseCrmSchedule();
 app.UseCrmSecurity();
 app.MapAdminPage();
 app.MapAuthEndpoints();
-app.MapGraphQLEndpoint();
+app.MapGraphQLEndpoint().RequireRateLimiting(AuthSetup.RequestPolicy);
 app.MapHealthEndpoints();
 app.MapWebhooks();
 app.LogUrlsOnStart();

@@ -1,6 +1,5 @@
 using Crm.Data.Activities;
-using Crm.GraphQL.Filtering;
-using Crm.GraphQL.Paging;
+using Crm.GraphQL.Server.Querying;
 
 namespace Crm.GraphQL.Activities;
 
@@ -38,3 +37,7 @@ internal static class ActivityFilters
 internal sealed class ActivityFilterInputType() : FilterInputGraphType<Activity>("ActivityFilterInput", ActivityFilters.Filter);
 
 internal sealed class ActivitySortInputType() : SortInputGraphType<Activity>("ActivitySortInput", ActivityFilters.Sort);
+
+internal sealed class ActivityKindOperationFilterInputType() : EnumOperationFilterInputType<ActivityKindType>("ActivityKindOperationFilterInput");
+
+internal sealed class ActivityDirectionOperationFilterInputType() : EnumOperationFilterInputType<ActivityDirectionType>("ActivityDirectionOperationFilterInput");

@@ -1,7 +1,7 @@
 using Crm.Data.Activities;
 using Crm.GraphQL.Loading;
-using Crm.GraphQL.Paging;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 
 namespace Crm.GraphQL.Activities;

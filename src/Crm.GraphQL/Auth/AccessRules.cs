@@ -1,4 +1,5 @@
 using Crm.Data.Users;
+using Crm.GraphQL.Server.Execution;
 using GraphQL.Builders;
 using GraphQL.Types;
 using GraphQL.Validation;
@@ -68,7 +69,7 @@ internal sealed class AccessValidationRule : ValidationRuleBase
 }
 
 /// <summary>AUTH_NOT_AUTHENTICATED (HTTP 401) or AUTH_NOT_AUTHORIZED (403), before anything executes.</summary>
-public sealed class AccessDeniedError : ValidationError
+public sealed class AccessDeniedError : ValidationError, IAccessDeniedError
 {
     public AccessDeniedError(GraphQLParser.ROM source, GraphQLField field, bool authenticated)
         : base(source, null, authenticated

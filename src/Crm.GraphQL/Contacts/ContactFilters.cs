@@ -1,7 +1,6 @@
 using Crm.Data.Contacts;
 using Crm.GraphQL.Conversations;
-using Crm.GraphQL.Filtering;
-using Crm.GraphQL.Paging;
+using Crm.GraphQL.Server.Querying;
 
 namespace Crm.GraphQL.Contacts;
 
@@ -50,3 +49,5 @@ internal sealed class ContactFilterInputType() : FilterInputGraphType<Contact>("
 internal sealed class ContactSortInputType() : SortInputGraphType<Contact>("ContactSortInput", ContactFilters.Sort);
 
 internal sealed class ListConversationFilterInputType() : ListFilterInputGraphType<ConversationFilterInputType>("ListConversationFilterInput");
+
+internal sealed class ContactSourceOperationFilterInputType() : EnumOperationFilterInputType<ContactSourceType>("ContactSourceOperationFilterInput");

@@ -2,6 +2,7 @@ using Crm.Data.Contacts;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using GraphQL;
 using GraphQL.Types;
 

@@ -1,10 +1,9 @@
 using Crm.Data;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
-using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Loading;
-using Crm.GraphQL.Paging;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Querying;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;

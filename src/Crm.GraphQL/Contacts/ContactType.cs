@@ -2,9 +2,8 @@ using Crm.Data;
 using Crm.Data.Contacts;
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Conversations;
-using Crm.GraphQL.Filtering;
-using Crm.GraphQL.Paging;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,9 +1,8 @@
 using Crm.Data.Conversations;
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Contacts;
-using Crm.GraphQL.Filtering;
-using Crm.GraphQL.Paging;
 using Crm.GraphQL.PhoneNumbers;
+using Crm.GraphQL.Server.Querying;
 
 namespace Crm.GraphQL.Conversations;
 
@@ -45,3 +44,5 @@ internal sealed class ConversationFilterInputType() : FilterInputGraphType<Conve
 internal sealed class ConversationSortInputType() : SortInputGraphType<Conversation>("ConversationSortInput", ConversationFilters.Sort);
 
 internal sealed class ListActivityFilterInputType() : ListFilterInputGraphType<ActivityFilterInputType>("ListActivityFilterInput");
+
+internal sealed class ConversationStatusOperationFilterInputType() : EnumOperationFilterInputType<ConversationStatusType>("ConversationStatusOperationFilterInput");

@@ -3,6 +3,7 @@ using Crm.Data.Events;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using GraphQL;
 using GraphQL.Types;
 

@@ -2,11 +2,11 @@ using Crm.Data;
 using Crm.Data.Conversations;
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Contacts;
-using Crm.GraphQL.Filtering;
 using Crm.GraphQL.Loading;
-using Crm.GraphQL.Paging;
 using Crm.GraphQL.PhoneNumbers;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Loading;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 

@@ -3,6 +3,7 @@ using Crm.Data.Activities;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
+using Crm.GraphQL.Server.Loading;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL.Loading;

@@ -1,5 +1,5 @@
 using Crm.Data.PhoneNumbers;
-using Crm.GraphQL.Filtering;
+using Crm.GraphQL.Server.Querying;
 
 namespace Crm.GraphQL.PhoneNumbers;
 

@@ -2,7 +2,7 @@ using Crm.Data;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
-using Crm.GraphQL.Paging;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 

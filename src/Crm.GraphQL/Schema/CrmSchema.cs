@@ -1,8 +1,9 @@
+using Crm.GraphQL.Activities;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.PhoneNumbers;
 using Crm.GraphQL.Search;
-using Crm.GraphQL.Subscriptions;
+using Crm.GraphQL.Server.Conventions;
 using Crm.GraphQL.Users;
 using Crm.GraphQL.Webhooks;
 using GraphQL;
@@ -37,6 +38,18 @@ internal sealed class CrmQuery : ObjectGraphType
         NodeQueries.Register(this);
         SearchQueries.Register(this);
         WebhookEventQueries.Register(this);
+    }
+}
+
+/// <summary>Live updates, registered by feature as queries and mutations are (<see cref="SubscriptionFields"/>).</summary>
+internal sealed class CrmSubscription : ObjectGraphType
+{
+    public CrmSubscription()
+    {
+        Name = "Subscription";
+        Description = "Events as they happen: over WebSocket (graphql-transport-ws, or legacy graphql-ws) or POST with Accept: text/event-stream (graphql-sse).";
+        ConversationSubscriptions.Register(this);
+        ActivitySubscriptions.Register(this);
     }
 }
 

@@ -8,7 +8,7 @@ using Crm.Data.Users;
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Contacts;
-using Crm.GraphQL.Paging;
+using Crm.GraphQL.Server.Querying;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;

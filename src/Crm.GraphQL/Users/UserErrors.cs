@@ -1,5 +1,6 @@
 using Crm.Data;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using GraphQL.Types;
 
 namespace Crm.GraphQL.Users;

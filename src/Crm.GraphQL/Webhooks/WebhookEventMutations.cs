@@ -4,6 +4,7 @@ using Crm.Data.Users;
 using Crm.Data.Webhooks;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Jobs.Webhooks;
 using GraphQL;
 using GraphQL.Types;

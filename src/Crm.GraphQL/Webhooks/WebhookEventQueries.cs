@@ -2,7 +2,7 @@ using Crm.Data;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
 using Crm.GraphQL.Auth;
-using Crm.GraphQL.Paging;
+using Crm.GraphQL.Server.Querying;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using Crm.Data.Webhooks;
-using Crm.GraphQL.Paging;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 
 namespace Crm.GraphQL.Webhooks;

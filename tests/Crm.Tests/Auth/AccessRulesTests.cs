@@ -78,6 +78,7 @@ public sealed class AccessRulesTests(PostgresFixture fixture) : PostgresTest(fix
         IdGraphType or StringGraphType => "\"placeholder\"",
         IntGraphType => "1",
         BooleanGraphType => "true",
+        DateTimeOffsetGraphType => "\"2030-01-01T00:00:00Z\"",
         EnumerationGraphType e => e.Values.First().Name,
         IInputObjectGraphType input => "{ " + string.Join(", ", input.Fields.Where(f => f.ResolvedType is NonNullGraphType).Select(f => $"{f.Name}: {Value(f.ResolvedType!)}")) + " }",
         ListGraphType => "[]",

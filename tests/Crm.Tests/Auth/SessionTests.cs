@@ -118,7 +118,7 @@ public sealed class SessionTests(PostgresFixture fixture) : PostgresTest(fixture
         Assert.Equal("ADMIN", (await session.DataAsync("{ me { role } }"))["me"]!["role"]!.GetValue<string>());
 
         var demoted = await Client.DataAsync("mutation($id: ID!) { updateUser(input: { id: $id, role: VIEWER }) { user { role } errors { __typename } } }",
-            new { id = Crm.GraphQL.Schema.NodeId.Encode("User", user.Id) });
+            new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("User", user.Id) });
         var after = await session.PostAsync("{ me { role } }");
 
         Assert.Equal("VIEWER", demoted["updateUser"]!["user"]!["role"]!.GetValue<string>());
@@ -132,7 +132,7 @@ public sealed class SessionTests(PostgresFixture fixture) : PostgresTest(fixture
         var admin = await CreateUserAsync(CrmRole.Admin);
 
         var response = await Client.DataAsync("mutation($id: ID!) { updateUser(input: { id: $id, isActive: false }) { user { isActive } errors { __typename } } }",
-            new { id = Crm.GraphQL.Schema.NodeId.Encode("User", admin.Id) });
+            new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("User", admin.Id) });
 
         Assert.Equal("LastAdminError", response["updateUser"]!["errors"]![0]!["__typename"]!.GetValue<string>());
     }

@@ -120,7 +120,7 @@ public sealed class ContactMutationsTests(PostgresFixture fixture) : PostgresTes
     [Fact]
     public async Task UpdateAndDeleteOfAnUnknownContactReturnNotFoundError()
     {
-        var unknown = Crm.GraphQL.Schema.NodeId.Encode("Contact", Guid.CreateVersion7());
+        var unknown = Crm.GraphQL.Server.Conventions.NodeId.Encode("Contact", Guid.CreateVersion7());
 
         var update = await Client.DataAsync("mutation($id: ID!) { updateContact(input: { id: $id, firstName: \"X\" }) { contact { id } errors { __typename ... on NotFoundError { id message } } } }", new { id = unknown });
         var delete = await Client.DataAsync("mutation($id: ID!) { deleteContact(input: { id: $id }) { contact { id } errors { __typename ... on NotFoundError { id } } } }", new { id = unknown });
@@ -143,7 +143,7 @@ public sealed class ContactMutationsTests(PostgresFixture fixture) : PostgresTes
         });
 
         var deleted = await Client.DataAsync("mutation($id: ID!) { deleteContact(input: { id: $id }) { contact { displayName } errors { __typename } } }",
-            new { id = Crm.GraphQL.Schema.NodeId.Encode("Contact", contact.Id) });
+            new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("Contact", contact.Id) });
 
         Assert.Equal("First001 Last001", deleted["deleteContact"]!["contact"]!["displayName"]!.GetValue<string>());
         Assert.Equal((0, 0, 1), await Fixture.QueryAsync(async db => (await db.Conversations.CountAsync(), await db.Activities.CountAsync(), await db.PhoneNumbers.CountAsync())));
@@ -152,7 +152,7 @@ public sealed class ContactMutationsTests(PostgresFixture fixture) : PostgresTes
     [Fact]
     public async Task AnIdOfAnotherTypeIsRefusedWithAClearError()
     {
-        var conversationId = Crm.GraphQL.Schema.NodeId.Encode("Conversation", Guid.CreateVersion7());
+        var conversationId = Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", Guid.CreateVersion7());
 
         var response = await Client.PostAsync("mutation($id: ID!) { deleteContact(input: { id: $id }) { contact { id } } }", new { id = conversationId });
 

@@ -1,5 +1,5 @@
 using Crm.Data.Activities;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Snapshooter.Xunit;
 

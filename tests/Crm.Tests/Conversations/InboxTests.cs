@@ -1,6 +1,6 @@
 using Crm.Data.Activities;
 using Crm.Data.Conversations;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

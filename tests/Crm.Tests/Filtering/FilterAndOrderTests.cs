@@ -142,7 +142,7 @@ public sealed class FilterAndOrderTests(PostgresFixture fixture) : PostgresTest(
     public async Task AnIdFilterRejectsIdsOfAnotherType()
     {
         await ArrangeAsync();
-        var conversationId = Crm.GraphQL.Schema.NodeId.Encode("Conversation", Guid.CreateVersion7());
+        var conversationId = Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", Guid.CreateVersion7());
 
         var response = await Client.PostAsync("query($id: ID!) { contacts(where: { id: { eq: $id } }) { nodes { id } } }", new { id = conversationId });
 

@@ -1,4 +1,4 @@
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 
 namespace Crm.Tests.Schema;

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Crm.Data.Audit;
 using Crm.Data.Users;
-using Crm.GraphQL.Schema;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 
 namespace Crm.Tests.Subscriptions;

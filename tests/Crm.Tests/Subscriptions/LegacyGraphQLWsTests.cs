@@ -155,7 +155,7 @@ public sealed class LegacyGraphQLWsTests(PostgresFixture fixture) : PostgresTest
             db.AddRange(line, contact, conversation);
             return Task.CompletedTask;
         });
-        return Crm.GraphQL.Schema.NodeId.Encode("Conversation", conversation.Id);
+        return Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", conversation.Id);
     }
 
     private static string? Type(JsonNode message) => message["type"]?.GetValue<string>();

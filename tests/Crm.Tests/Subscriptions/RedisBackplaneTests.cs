@@ -3,7 +3,7 @@ using System.Net;
 using Crm.Data.Audit;
 using Crm.Data.Events;
 using Crm.Data.Users;
-using Crm.GraphQL.Subscriptions;
+using Crm.GraphQL.Events;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Crm.Data.Events;
-using Crm.GraphQL.Subscriptions;
+using Crm.GraphQL.Events;
 using Crm.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

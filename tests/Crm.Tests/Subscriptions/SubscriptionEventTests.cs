@@ -198,7 +198,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
             db.AddRange(line, alice, bob, first, second);
             return Task.CompletedTask;
         });
-        return (Crm.GraphQL.Schema.NodeId.Encode("Conversation", first.Id), Crm.GraphQL.Schema.NodeId.Encode("Conversation", second.Id));
+        return (Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", first.Id), Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", second.Id));
     }
 
     private static HttpRequestMessage SseRequest(string query, string? bearer)

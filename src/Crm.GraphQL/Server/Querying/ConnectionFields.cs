@@ -1,0 +1,57 @@
+using GraphQL;
+using GraphQL.Builders;
+using GraphQL.Types;
+
+namespace Crm.GraphQL.Server.Querying;
+
+/// <summary>
+/// A connection field's arguments — <c>first/after/last/before</c>, Hot Chocolate's <c>where</c> and <c>order</c> —
+/// and their execution: filter, order and page in one SQL query.
+/// </summary>
+public static class ConnectionFields
+{
+    /// <summary>Adds <c>first/after/last/before</c> with the page-size limits, checked before anything runs.</summary>
+    public static FieldBuilder<TSource, TReturn> PagingArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) => field
+        .Argument<IntGraphType>("first", $"Rows from the start (default {Keyset.DefaultPageSize}, at most {Keyset.MaxPageSize}).", a => a.Validate(PageSize))
+        .Argument<StringGraphType>("after", "Return rows after this cursor.")
+        .Argument<IntGraphType>("last", $"Rows from the end (at most {Keyset.MaxPageSize}).", a => a.Validate(PageSize))
+        .Argument<StringGraphType>("before", "Return rows before this cursor.");
+
+    internal static FieldBuilder<TSource, TReturn> FilterArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field, Type filterType, Type sortType) => field
+        .Argument(filterType, "where", a => a.Description = "Only rows matching this filter.")
+        .Argument(typeof(ListGraphType<>).MakeGenericType(typeof(NonNullGraphType<>).MakeGenericType(sortType)), "order", a => a.Description = "Sort keys in order of precedence; ties are broken by the row's id.");
+
+    public static PageRequest GetPageRequest(this IResolveFieldContext context) => new(
+        context.GetArgument<int?>("first"),
+        context.GetArgument<string?>("after"),
+        context.GetArgument<int?>("last"),
+        context.GetArgument<string?>("before"));
+
+    /// <summary>Filters, orders and pages <paramref name="source"/> in one SQL query (plus a COUNT if totalCount is selected).</summary>
+    internal static Task<Page<T>> PageAsync<T>(
+        this IResolveFieldContext context,
+        IQueryable<T> source,
+        FilterDefinition<T> filter,
+        SortDefinition<T> sort,
+        IReadOnlyList<SortKey<T>> defaultOrder,
+        SortKey<T> tiebreak)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.GetArgument<Dictionary<string, object?>?>("where") is { } where)
+        {
+            source = source.Where(filter.Compile(where));
+        }
+
+        var order = sort.Compile(context.GetArgument<List<object?>?>("order"), defaultOrder, tiebreak);
+        return Keyset.PageAsync(source, order, context.GetPageRequest(), context.CancellationToken);
+    }
+
+    private static void PageSize(object value)
+    {
+        var size = (int)value;
+        if (size is < 0 or > Keyset.MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), size, $"The page size must be between 0 and {Keyset.MaxPageSize}; {size} was requested.");
+        }
+    }
+}
