@@ -13,7 +13,7 @@ public sealed class SchemaTests(PostgresFixture fixture) : PostgresTest(fixture)
     public async Task SchemaGraphqlMatchesTheProductionSchema()
     {
         var printed = Fixture.Factory.Services.GetRequiredService<ISchema>().Print(new PrintOptions { IncludeDescriptions = true }).ReplaceLineEndings("\n").TrimEnd() + "\n";
-        var path = Path.Combine(RepositoryRoot(), "schema.graphql");
+        var path = Path.Combine(Repository.Root(), "schema.graphql");
 
         if (Environment.GetEnvironmentVariable("UPDATE_SCHEMA") == "1")
         {
@@ -22,16 +22,5 @@ public sealed class SchemaTests(PostgresFixture fixture) : PostgresTest(fixture)
 
         var committed = File.Exists(path) ? await File.ReadAllTextAsync(path) : "(missing)";
         Assert.True(committed == printed, "schema.graphql is stale: run `UPDATE_SCHEMA=1 scripts/test.sh --filter SchemaTests` and commit it.");
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AttackACrack.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("AttackACrack.sln not found above the test binaries.");
     }
 }
