@@ -54,7 +54,9 @@ public static partial class HostingExtensions
             .AddEntityFrameworkStores<CrmDbContext>();
         builder.Services.AddScoped<TimelineOperations>();
         builder.Services.AddScoped<WebhookInbox>();
-        // REVIEW: in-process only; the subscriptions issue swaps in Redis when ConnectionStrings:Redis is set.
+        // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
+        builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
+            .Validate(o => o.BufferCapacity > 0, "Events:BufferCapacity must be positive.").ValidateOnStart();
         builder.Services.AddSingleton<IEventBus, InProcessEventBus>();
         return builder;
     }

@@ -33,6 +33,7 @@ public static partial class HostingExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             // Across instances: replaces Crm.Data's in-process bus, which knows nothing of Redis.
+            builder.Services.AddSingleton<RedisConnection>();
             builder.Services.AddSingleton<RedisEventBus>();
             builder.Services.AddSingleton<Crm.Data.Events.IEventBus>(sp => sp.GetRequiredService<RedisEventBus>());
         }

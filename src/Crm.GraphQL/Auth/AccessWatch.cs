@@ -30,5 +30,10 @@ internal sealed class AccessWatch(IEventBus bus) : IAccessWatch
         {
             // The socket or stream ended first.
         }
+        catch (EventsDroppedException)
+        {
+            // Events were lost, perhaps the one that concerns this principal: fail closed, so it authenticates again.
+            revoked();
+        }
     }
 }

@@ -1,26 +1,25 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Crm.Data.Events;
 using Crm.GraphQL.Server.Subscriptions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Crm.GraphQL.Events;
 
 /// <summary>
 /// The event bus across instances: events are published as JSON on Redis channel <c>crm:{topic}</c>; each process holds
-/// one Redis subscription per topic while it has local subscribers (reference-counted) and fans each message out through
-/// bounded per-subscriber channels, dropping a slow subscriber's oldest events as <see cref="InProcessEventBus"/> does.
+/// one Redis subscription per topic while it has local subscribers, and hands what arrives to them through
+/// <see cref="EventFanOut"/>, as <see cref="InProcessEventBus"/> does.
 /// </summary>
 /// <remarks>
 /// Redis down: publishing counts and logs the loss and returns at once (the webhook or mutation still succeeds; the
 /// database is the truth and clients refetch). StackExchange.Redis reconnects by itself and restores its subscriptions;
-/// a topic whose SUBSCRIBE failed while Redis was away is subscribed again when the connection is restored.
+/// a topic whose SUBSCRIBE failed while Redis was away is subscribed again when the connection is restored — once:
+/// a topic whose first SUBSCRIBE is still in flight is left to it, or two queues would deliver every event twice.
 /// Lives in Crm.GraphQL so that Crm.Data does not know Redis.
 /// </remarks>
-internal sealed partial class RedisEventBus(IConfiguration configuration, ILogger<RedisEventBus> logger) : IEventBus, IDisposable
+internal sealed partial class RedisEventBus : IEventBus
 {
     public const string ChannelPrefix = "crm:";
 
@@ -31,10 +30,21 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         .Where(t => t.IsSubclassOf(typeof(CrmEvent)) && !t.IsAbstract)
         .ToDictionary(t => t.Name, StringComparer.Ordinal);
 
+    private readonly RedisConnection _redis;
+    private readonly ILogger<RedisEventBus> _logger;
+    private readonly EventFanOut _fanOut;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _connecting = new(1, 1);
-    private ConnectionMultiplexer? _connection;
+
+    public RedisEventBus(RedisConnection redis, IOptions<EventBusOptions> options, ILogger<RedisEventBus> logger)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        _redis = redis;
+        _logger = logger;
+        _fanOut = new EventFanOut(options.Value.BufferCapacity, Listen, StopListening);
+        redis.Restored += OnConnectionRestored;
+    }
 
     /// <summary>Whether this process's Redis subscription for a topic is in place: for health and tests.</summary>
     public bool IsListening(string topic)
@@ -51,12 +61,12 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         var tag = new KeyValuePair<string, object?>("topic", crmEvent.Topic);
         try
         {
-            var connection = await ConnectAsync();
+            var connection = await _redis.GetAsync();
             if (!connection.IsConnected)
             {
                 // Waiting for a reconnect would hold the webhook request; the event is lost, the rows are not.
                 Failed.Add(1, tag);
-                LogRedisUnavailable(logger, crmEvent.Topic);
+                LogRedisUnavailable(_logger, crmEvent.Topic);
                 return;
             }
 
@@ -67,110 +77,96 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             Failed.Add(1, tag);
-            LogPublishFailed(logger, crmEvent.Topic, ex);
+            LogPublishFailed(_logger, crmEvent.Topic, ex);
         }
     }
 
-    public async IAsyncEnumerable<CrmEvent> SubscribeAsync(string topic, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<CrmEvent>(new BoundedChannelOptions(InProcessEventBus.SubscriberCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        });
-        var entry = Join(topic, channel); // synchronous, so the local subscriber is registered before the first await
-        BusReadiness.Report(entry.Ready.Task);
-        try
-        {
-            await foreach (var crmEvent in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return crmEvent;
-            }
-        }
-        finally
-        {
-            Leave(entry, channel);
-            channel.Writer.TryComplete();
-        }
-    }
+    public IAsyncEnumerable<CrmEvent> SubscribeAsync(string topic, CancellationToken cancellationToken) =>
+        _fanOut.SubscribeAsync(topic, cancellationToken, joined: () => ReportReadiness(topic));
 
-    private Topic Join(string topic, Channel<CrmEvent> channel)
+    /// <summary>A subscriber that joins while the topic's SUBSCRIBE is in flight waits for it too (<see cref="BusReadiness"/>).</summary>
+    private void ReportReadiness(string topic)
     {
-        Topic entry;
-        var first = false;
         lock (_gate)
         {
-            if (!_topics.TryGetValue(topic, out entry!))
+            if (_topics.TryGetValue(topic, out var entry))
             {
-                entry = new Topic(topic);
-                _topics[topic] = entry;
-                first = true;
+                BusReadiness.Report(entry.Ready.Task);
             }
-
-            entry.Channels.TryAdd(channel, 0);
         }
-
-        if (first)
-        {
-            _ = SubscribeRedisAsync(entry);
-        }
-
-        return entry;
     }
 
-    private void Leave(Topic entry, Channel<CrmEvent> channel)
+    // The fan-out calls Listen and StopListening under its own lock, so they alternate per topic and must not block.
+    private void Listen(string topic)
     {
-        bool last;
+        var entry = new Topic(topic);
         lock (_gate)
         {
-            entry.Channels.TryRemove(channel, out _);
-            last = entry.Channels.IsEmpty && _topics.TryGetValue(entry.Name, out var current) && current == entry;
-            if (last)
-            {
-                _topics.Remove(entry.Name);
-                entry.Closed = true;
-            }
+            _topics[topic] = entry;
         }
 
-        if (last)
+        _ = SubscribeRedisAsync(entry);
+    }
+
+    private void StopListening(string topic)
+    {
+        Topic? entry;
+        lock (_gate)
         {
-            _ = UnsubscribeRedisAsync(entry);
+            if (!_topics.Remove(topic, out entry))
+            {
+                return;
+            }
+
+            entry.Closed = true;
         }
+
+        _ = UnsubscribeRedisAsync(entry);
     }
 
     private async Task SubscribeRedisAsync(Topic entry)
     {
+        var retry = false;
         try
         {
-            var subscriber = (await ConnectAsync()).GetSubscriber();
-            if (entry.Queue is { } earlier)
-            {
-                // A retry: drop whatever the failed attempt left registered, so events are not delivered twice.
-                await earlier.UnsubscribeAsync();
-            }
-
+            var subscriber = (await _redis.GetAsync()).GetSubscriber();
             // A message queue, not a handler: StackExchange.Redis runs handlers concurrently, and subscribers expect order.
             // Each topic entry has its own queue, so a late unsubscribe of a finished entry cannot remove a newer one's.
             var queue = await subscriber.SubscribeAsync(RedisChannel.Literal(ChannelPrefix + entry.Name));
             queue.OnMessage(message => Dispatch(entry, message.Message));
+            bool closed;
             lock (_gate)
             {
                 entry.Queue = queue;
+                entry.InFlight = false;
                 entry.Subscribed = !entry.Closed;
+                closed = entry.Closed;
             }
 
-            if (entry.Closed)
+            if (closed)
             {
                 await queue.UnsubscribeAsync();
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            LogSubscribeFailed(logger, entry.Name, ex);
+            LogSubscribeFailed(_logger, entry.Name, ex);
+            lock (_gate)
+            {
+                // The connection came back while this attempt was failing: nobody else will try until the next loss.
+                retry = entry.RetryWanted && !entry.Closed;
+                entry.RetryWanted = false;
+                entry.InFlight = retry;
+            }
         }
         finally
         {
             entry.Ready.TrySetResult(); // failed too: nobody should wait for a reconnect that may take minutes
+        }
+
+        if (retry)
+        {
+            await SubscribeRedisAsync(entry);
         }
     }
 
@@ -191,7 +187,7 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            LogSubscribeFailed(logger, entry.Name, ex);
+            LogSubscribeFailed(_logger, entry.Name, ex);
         }
     }
 
@@ -210,65 +206,39 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
             crmEvent = null;
         }
 
-        if (crmEvent is null)
+        if (crmEvent is null || crmEvent.Topic != entry.Name)
         {
-            LogUnreadableMessage(logger, entry.Name);
+            LogUnreadableMessage(_logger, entry.Name);
             return;
         }
 
-        foreach (var channel in entry.Channels.Keys)
-        {
-            channel.Writer.TryWrite(crmEvent); // DropOldest: succeeds unless the subscriber already left
-        }
+        _fanOut.Deliver(crmEvent);
     }
 
-    private async Task<ConnectionMultiplexer> ConnectAsync()
+    /// <summary>Subscribes again the topics whose SUBSCRIBE failed while Redis was away.</summary>
+    internal void OnConnectionRestored()
     {
-        if (_connection is { } connected)
-        {
-            return connected;
-        }
-
-        await _connecting.WaitAsync();
-        try
-        {
-            if (_connection is null)
-            {
-                var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
-                options.AbortOnConnectFail = false; // start and keep retrying while Redis is away
-                options.BacklogPolicy = BacklogPolicy.FailFast; // never queue a publish behind a reconnect
-                options.ConnectTimeout = 2000;
-                var connection = await ConnectionMultiplexer.ConnectAsync(options);
-                connection.ConnectionRestored += (_, _) => ResubscribeMissing();
-                _connection = connection;
-            }
-
-            return _connection;
-        }
-        finally
-        {
-            _connecting.Release();
-        }
-    }
-
-    private void ResubscribeMissing()
-    {
-        List<Topic> missing;
+        List<Topic> missing = [];
         lock (_gate)
         {
-            missing = [.. _topics.Values.Where(t => !t.Subscribed)];
+            foreach (var entry in _topics.Values.Where(t => !t.Subscribed))
+            {
+                if (entry.InFlight)
+                {
+                    entry.RetryWanted = true;
+                }
+                else
+                {
+                    entry.InFlight = true;
+                    missing.Add(entry);
+                }
+            }
         }
 
         foreach (var entry in missing)
         {
             _ = SubscribeRedisAsync(entry);
         }
-    }
-
-    public void Dispose()
-    {
-        _connection?.Dispose();
-        _connecting.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: an event on {Topic} was not published")]
@@ -285,15 +255,20 @@ internal sealed partial class RedisEventBus(IConfiguration configuration, ILogge
 
     private sealed record Envelope(string Type, JsonElement Event);
 
+    /// <summary>This process's Redis subscription for one topic, from its first local subscriber to its last; guarded by the bus's lock.</summary>
     private sealed class Topic(string name)
     {
         public string Name { get; } = name;
 
-        public ConcurrentDictionary<Channel<CrmEvent>, byte> Channels { get; } = new();
-
         public ChannelMessageQueue? Queue { get; set; }
 
         public bool Subscribed { get; set; }
+
+        /// <summary>A SUBSCRIBE is under way; it alone may set <see cref="Subscribed"/>.</summary>
+        public bool InFlight { get; set; } = true;
+
+        /// <summary>The connection was restored while <see cref="InFlight"/>: if that attempt fails, it tries once more.</summary>
+        public bool RetryWanted { get; set; }
 
         public bool Closed { get; set; }
 

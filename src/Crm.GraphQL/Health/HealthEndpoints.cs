@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Crm.Data;
+using Crm.GraphQL.Events;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
@@ -51,50 +52,19 @@ internal static class HealthEndpoints
     }
 }
 
-/// <summary>PINGs Redis over a connection kept for the process.</summary>
-internal sealed class RedisHealthCheck(IConfiguration configuration) : IHealthCheck, IDisposable
+/// <summary>PINGs Redis over the process's shared connection.</summary>
+internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private ConnectionMultiplexer? _connection;
-
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var connection = await ConnectAsync();
-            await connection.GetDatabase().PingAsync();
+            await (await redis.GetAsync()).GetDatabase().PingAsync();
             return HealthCheckResult.Healthy();
         }
         catch (RedisException ex)
         {
             return HealthCheckResult.Unhealthy("Redis did not answer.", ex);
         }
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_connection is null)
-            {
-                var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
-                options.AbortOnConnectFail = false;
-                options.ConnectTimeout = 2000;
-                _connection = await ConnectionMultiplexer.ConnectAsync(options);
-            }
-
-            return _connection;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        _connection?.Dispose();
-        _gate.Dispose();
     }
 }

@@ -16,8 +16,13 @@ internal static class SubscriptionFields
         where TEvent : CrmEvent
     {
         var bus = ctx.RequestServices!.GetRequiredService<IEventBus>();
-        return new EventStream<CrmEvent>(ct => bus.SubscribeAsync(topic, ct), e => e is TEvent typed && keep(typed));
+        return new EventStream<CrmEvent>(ct => bus.SubscribeAsync(topic, ct), e => e is TEvent typed && keep(typed), Describe);
     }
+
+    /// <summary>The bus gave up on a subscriber that fell a whole buffer behind: its clients must refetch.</summary>
+    private static ExecutionError? Describe(Exception error) => error is EventsDroppedException
+        ? new ExecutionError("Events were dropped because this subscription fell behind; refetch what you show, then subscribe again.") { Code = "EVENTS_DROPPED" }
+        : null;
 
     public static Guid? OptionalId(IResolveFieldContext ctx, string argument, string typeName) =>
         ctx.GetArgument<string?>(argument) is { } id ? NodeId.Decode(id, typeName) : null;

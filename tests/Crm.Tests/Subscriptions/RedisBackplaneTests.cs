@@ -7,6 +7,8 @@ using Crm.GraphQL.Events;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Tests.Subscriptions;
 
@@ -93,6 +95,35 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
 
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
         Assert.Equal("next", next["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ATopicIsSubscribedOnceWhenTheConnectionIsRestoredWhileItsFirstSubscribeIsInFlight()
+    {
+        using var redis = SlowConsumerTests.Redis();
+        var bus = new RedisEventBus(redis, Options.Create(new EventBusOptions()), NullLogger<RedisEventBus>.Instance);
+        await (await redis.GetAsync()).GetDatabase().PingAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var stall = RedisCliAsync("DEBUG", "SLEEP", "1");
+        await Task.Delay(300);
+
+        await using var events = bus.SubscribeAsync(ConversationUpdated.TopicName, cts.Token).GetAsyncEnumerator(cts.Token);
+        var pending = events.MoveNextAsync(); // the topic's first SUBSCRIBE goes out and waits behind the stall
+        bus.OnConnectionRestored(); // as when Redis comes back from a flap meanwhile
+        Assert.Equal("OK", (await stall).Trim());
+        await TransportWsProtocolTests.WaitUntilAsync(() => bus.IsListening(ConversationUpdated.TopicName));
+
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
+        var received = new List<Guid>();
+        foreach (var id in ids)
+        {
+            await bus.PublishAsync(new ConversationUpdated(id), CancellationToken.None);
+            Assert.True(await (received.Count == 0 ? pending : events.MoveNextAsync()));
+            received.Add(((ConversationUpdated)events.Current).ConversationId);
+        }
+
+        // Subscribed twice, every event would arrive twice: the second read would be the first event again.
+        Assert.Equal(ids, received);
     }
 
     private static Dictionary<string, string?> WithRedis()

@@ -201,7 +201,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
         return (Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", first.Id), Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", second.Id));
     }
 
-    private static HttpRequestMessage SseRequest(string query, string? bearer)
+    internal static HttpRequestMessage SseRequest(string query, string? bearer)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {

@@ -141,13 +141,15 @@ internal static class EventStreamResponse
             }
         }
 
-        public void OnError(Exception error) => End(new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" });
+        public void OnError(Exception error) => End(StreamErrors.ToResult(error));
+
+        public void End(ExecutionError error) => End(new ExecutionResult { Errors = [error] });
 
         /// <summary>One last result with the error, then the stream's complete.</summary>
-        public void End(ExecutionError error)
+        private void End(ExecutionResult last)
         {
             _ended = true;
-            writer.TryWrite(new ExecutionResult { Errors = [error] });
+            writer.TryWrite(last);
             writer.TryComplete();
         }
 

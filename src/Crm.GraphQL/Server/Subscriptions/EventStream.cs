@@ -1,3 +1,5 @@
+using GraphQL;
+
 namespace Crm.GraphQL.Server.Subscriptions;
 
 /// <summary>
@@ -5,7 +7,11 @@ namespace Crm.GraphQL.Server.Subscriptions;
 /// <see cref="IObservable{T}"/> graphql-dotnet's subscription strategy consumes, keeping the events that pass
 /// <c>keep</c>. Cold: nothing is subscribed until a transport subscribes, and disposing the subscription leaves the source.
 /// </summary>
-internal sealed class EventStream<TEvent>(Func<CancellationToken, IAsyncEnumerable<TEvent>> source, Func<TEvent, bool> keep) : IObservable<object>
+/// <remarks>
+/// A source that ends with an exception ends the stream with an error; <c>describe</c> turns the ones the host knows
+/// into an error for the client (with a code it can act on), or returns null for a plain failure.
+/// </remarks>
+internal sealed class EventStream<TEvent>(Func<CancellationToken, IAsyncEnumerable<TEvent>> source, Func<TEvent, bool> keep, Func<Exception, ExecutionError?>? describe = null) : IObservable<object>
     where TEvent : class
 {
     public IDisposable Subscribe(IObserver<object> observer)
@@ -16,13 +22,13 @@ internal sealed class EventStream<TEvent>(Func<CancellationToken, IAsyncEnumerab
         // The first MoveNextAsync runs the iterator up to its first await, which registers with the source: an event
         // published after Subscribe returns is delivered, so a client that saw its subscribe processed misses nothing.
         var first = events.MoveNextAsync();
-        _ = PumpAsync(events, first, keep, observer, cancellation);
+        _ = PumpAsync(events, first, observer, cancellation);
         return new Unsubscriber(cancellation);
     }
 
     // The filter is applied here rather than by a wrapping iterator: with a thousand subscribers every event passes
     // through this loop a thousand times, and each async layer costs a continuation per pass.
-    private static async Task PumpAsync(IAsyncEnumerator<TEvent> events, ValueTask<bool> first, Func<TEvent, bool> keep, IObserver<object> observer, CancellationTokenSource cancellation)
+    private async Task PumpAsync(IAsyncEnumerator<TEvent> events, ValueTask<bool> first, IObserver<object> observer, CancellationTokenSource cancellation)
     {
         try
         {
@@ -45,7 +51,7 @@ internal sealed class EventStream<TEvent>(Func<CancellationToken, IAsyncEnumerab
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            observer.OnError(ex);
+            observer.OnError(describe?.Invoke(ex) ?? ex);
         }
         finally
         {

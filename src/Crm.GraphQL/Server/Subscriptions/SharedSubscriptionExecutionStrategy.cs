@@ -24,6 +24,22 @@ internal sealed class SharedSubscriptionExecutionStrategy(IServiceScopeFactory s
     protected override async Task<IObservable<ExecutionResult>?> ResolveResponseStreamAsync(ExecutionContext context, ExecutionNode node) =>
         await base.ResolveResponseStreamAsync(context, node) is { } stream ? new KeyedStream(Key(context), stream) : null;
 
+    /// <summary>
+    /// A stream that ends with a coded error of its own (<c>EVENTS_DROPPED</c>) is not a failure: the error goes to the
+    /// clients as it is, without passing through the unhandled-exception log.
+    /// </summary>
+    protected override Task<ExecutionError> ProcessErrorAsync(ExecutionContext context, ExecutionNode node, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (exception is ExecutionError { Code: not null } coded and not UnhandledError)
+        {
+            coded.Path = node.ResponsePath;
+            return Task.FromResult(coded);
+        }
+
+        return base.ProcessErrorAsync(context, node, exception);
+    }
+
     private string Key(ExecutionContext context)
     {
         var key = new StringBuilder();

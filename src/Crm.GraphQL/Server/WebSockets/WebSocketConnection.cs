@@ -467,8 +467,7 @@ internal sealed partial class WebSocketConnection : IDisposable
         {
             if (connection._operations.TryRemove(new(id, operation)))
             {
-                var result = new ExecutionResult { Errors = [new ExecutionError("The event stream failed.") { Code = "STREAM_FAILED" }] };
-                connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = connection._dialect.Next, Payload = result }));
+                connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = connection._dialect.Next, Payload = StreamErrors.ToResult(error) }));
                 connection.Enqueue(connection.Message(new OperationMessage { Id = id, Type = "complete" }));
             }
         }
