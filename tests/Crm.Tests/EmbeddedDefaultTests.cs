@@ -1,7 +1,5 @@
-using Crm.Data.Audit;
 using Crm.Data.Users;
 using Crm.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Tests;
 
@@ -11,54 +9,38 @@ public sealed class EmbeddedDefaultTests
     [Fact]
     public async Task TheEmbeddedDefaultMigratesSeedsAndPagesThroughDemoData()
     {
-        var directory = Directory.CreateTempSubdirectory("crm-embedded-").FullName;
-        try
+        await using var host = new SqliteHost();
+        var client = await host.ClientAsAsync(CrmRole.Viewer);
+
+        var first = await client.DataAsync("{ contacts(first: 5) { totalCount nodes { id displayName phone } } }");
+        var seen = new HashSet<string>();
+        string? after = null;
+        do
         {
-            await using var factory = new CrmApiFactory(new Dictionary<string, string?>
+            var page = (await client.DataAsync("query($after: String) { conversations(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { id lastActivity { occurredAt } } } }", new { after }))["conversations"]!;
+            foreach (var node in page["nodes"]!.AsArray())
             {
-                ["ConnectionStrings:Crm"] = "",
-                ["Crm:SqlitePath"] = Path.Combine(directory, "crm.db"),
-            });
-            var (_, key) = await factory.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<ApiKeyOperations>().CreateAsync("embedded", CrmRole.Viewer, Actor.System);
-            var http = factory.CreateClient();
-            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
-            var client = new GraphQLClient(http);
-
-            var first = await client.DataAsync("{ contacts(first: 5) { totalCount nodes { id displayName phone } } }");
-            var seen = new HashSet<string>();
-            string? after = null;
-            do
-            {
-                var page = (await client.DataAsync("query($after: String) { conversations(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { id lastActivity { occurredAt } } } }", new { after }))["conversations"]!;
-                foreach (var node in page["nodes"]!.AsArray())
-                {
-                    Assert.True(seen.Add(node!["id"]!.GetValue<string>()));
-                }
-
-                after = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>() ? page["pageInfo"]!["endCursor"]!.GetValue<string>() : null;
-            }
-            while (after is not null);
-
-            // The filters, orders and search run on SQLite too: each answers without error and finds demo rows.
-            foreach (var query in new[]
-            {
-                "{ r: contacts(first: 3, where: { tags: { some: { eq: \"vip\" } } }, order: [{ lastName: ASC }]) { totalCount } }",
-                "{ r: conversations(first: 3, where: { contact: { lastName: { startsWith: \"b\" } } }, order: [{ contact: { lastName: DESC } }]) { totalCount } }",
-                "{ r: conversations(first: 3, where: { activities: { some: { body: { contains: \"foundation\" } } } }) { totalCount } }",
-                "{ r: search(text: \"crack\", first: 3) { totalCount } }",
-            })
-            {
-                Assert.True((await client.DataAsync(query))["r"]!["totalCount"]!.GetValue<int>() > 0, query);
+                Assert.True(seen.Add(node!["id"]!.GetValue<string>()));
             }
 
-            Assert.Equal(200, first["contacts"]!["totalCount"]!.GetValue<int>());
-            Assert.InRange(seen.Count, 200, 320);
-            Assert.True(File.Exists(Path.Combine(directory, "crm.db")));
+            after = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>() ? page["pageInfo"]!["endCursor"]!.GetValue<string>() : null;
         }
-        finally
+        while (after is not null);
+
+        // The filters, orders and search run on SQLite too: each answers without error and finds demo rows.
+        foreach (var query in new[]
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            "{ r: contacts(first: 3, where: { tags: { some: { eq: \"vip\" } } }, order: [{ lastName: ASC }]) { totalCount } }",
+            "{ r: conversations(first: 3, where: { contact: { lastName: { startsWith: \"b\" } } }, order: [{ contact: { lastName: DESC } }]) { totalCount } }",
+            "{ r: conversations(first: 3, where: { activities: { some: { body: { contains: \"foundation\" } } } }) { totalCount } }",
+            "{ r: search(text: \"crack\", first: 3) { totalCount } }",
+        })
+        {
+            Assert.True((await client.DataAsync(query))["r"]!["totalCount"]!.GetValue<int>() > 0, query);
         }
+
+        Assert.Equal(200, first["contacts"]!["totalCount"]!.GetValue<int>());
+        Assert.InRange(seen.Count, 200, 320);
+        Assert.True(File.Exists(host.DatabasePath));
     }
 }

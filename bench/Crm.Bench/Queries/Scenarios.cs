@@ -98,6 +98,26 @@ internal static class Scenarios
                 GraphQLKeys = data => Scenario.Nodes(data, "search").Select(Scenario.IdKey),
             },
             await ContactTimelineAsync(dataSource),
+            new()
+            {
+                Name = "20 contacts, each with its 5 latest conversations",
+                Query = "query { contacts(first: 20) { nodes { id displayName conversations(first: 5) { nodes { id unread status lastActivityAt } } } } }",
+                Rows = 100,
+                // The default contact order (newest first), and each one's conversations in inbox order. A LEFT JOIN, as a
+                // contact without conversations is still on the page (its row's conversation id is null).
+                FloorSql = """
+                    SELECT cv."Id", ct."Id", ct."FirstName", ct."LastName", ct."Phone", cv."UnreadCount", cv."Status", cv."LastActivityAt"
+                    FROM (SELECT "Id", "FirstName", "LastName", "Phone", "CreatedAt" FROM "Contacts" ORDER BY "CreatedAt" DESC, "Id" DESC LIMIT 20) ct
+                    LEFT JOIN LATERAL (
+                        SELECT "Id", "UnreadCount", "Status", "LastActivityAt" FROM "Conversations"
+                        WHERE "ContactId" = ct."Id"
+                        ORDER BY "LastActivityAt" DESC, "Id" DESC
+                        LIMIT 5) cv ON TRUE
+                    ORDER BY ct."CreatedAt" DESC, ct."Id" DESC, cv."LastActivityAt" DESC, cv."Id" DESC
+                    """,
+                GraphQLKeys = data => Scenario.Nodes(data, "contacts").SelectMany(contact =>
+                    contact.GetProperty("conversations").GetProperty("nodes").EnumerateArray().Select(Scenario.IdKey).DefaultIfEmpty(string.Empty)),
+            },
         };
         return scenarios;
     }

@@ -37,15 +37,15 @@ internal sealed class ContactType : ObjectGraphType<Contact>
             .Description("The contact's conversations, newest activity first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ConversationFilterInputType), typeof(ConversationSortInputType))
-            .ResolveAsync(async ctx => await ctx.PageAsync(
-                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking().Where(c => c.ContactId == ctx.Source.Id),
+            .Resolve(ctx => ctx.PageByParent(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking(), c => c.ContactId, ctx.Source.Id,
                 ConversationFilters.Filter, ConversationFilters.Sort, ConversationQueries.InboxOrder, ConversationFilters.Tiebreak));
         Field<NonNullGraphType<ActivitiesConnectionType>>("activities")
             .Description("Everything with this contact across all lines, newest first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
-            .ResolveAsync(async ctx => await ctx.PageAsync(
-                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking().Where(a => a.ContactId == ctx.Source.Id),
+            .Resolve(ctx => ctx.PageByParent(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.ContactId, ctx.Source.Id,
                 ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
     }
 }

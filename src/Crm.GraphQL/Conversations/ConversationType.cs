@@ -43,8 +43,8 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
             .Description("The timeline, newest first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
-            .ResolveAsync(async ctx => await ctx.PageAsync(
-                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking().Where(a => a.ConversationId == ctx.Source.Id),
+            .Resolve(ctx => ctx.PageByParent(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.ConversationId, ctx.Source.Id,
                 ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
         Field<NonNullGraphType<BooleanGraphType>>("hasMedia")
             .Description("Whether the latest activity carries pictures or files.")

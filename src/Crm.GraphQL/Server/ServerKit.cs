@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using Crm.GraphQL.Server.Execution;
 using Crm.GraphQL.Server.Http;
+using Crm.GraphQL.Server.Querying;
 using Crm.GraphQL.Server.Sse;
 using Crm.GraphQL.Server.Subscriptions;
 using Crm.GraphQL.Server.WebSockets;
@@ -25,6 +26,7 @@ public static partial class ServerKit
         builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<OperationExecutor>();
         builder.Services.AddSingleton<SubscriptionGroups>();
+        builder.Services.AddScoped<ParentConnectionBatches>();
         var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
         var exposeExceptionDetails = builder.Environment.IsDevelopment();
 

@@ -6,17 +6,19 @@ namespace Crm.GraphQL.Server.Loading;
 /// Collects the keys that sibling resolvers ask for and fetches them in one query when the engine
 /// first needs a value: graphql-dotnet parks <see cref="IDataLoaderResult"/> results until a level is done.
 /// </summary>
-/// <remarks>One instance per request; queries and mutations run serially, so no locking is needed.</remarks>
+/// <remarks>
+/// One instance per request; queries and mutations run serially, so no locking is needed. A key the fetch does not
+/// return loads as the default: null, or 0 for a count.
+/// </remarks>
 public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, CancellationToken, Task<Dictionary<TKey, TValue>>> fetch)
     where TKey : notnull
-    where TValue : class
 {
     private readonly HashSet<TKey> _pending = [];
-    private readonly Dictionary<TKey, TValue?> _loaded = [];
+    private readonly Dictionary<TKey, Task<Dictionary<TKey, TValue>>> _batches = [];
 
     public IDataLoaderResult<TValue?> Load(TKey key)
     {
-        if (!_loaded.ContainsKey(key))
+        if (!_batches.ContainsKey(key))
         {
             _pending.Add(key);
         }
@@ -30,14 +32,15 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, Ca
         {
             var keys = _pending.ToArray();
             _pending.Clear();
-            var found = await fetch(keys, cancellationToken);
+            var batch = fetch(keys, cancellationToken);
             foreach (var k in keys)
             {
-                _loaded[k] = found.GetValueOrDefault(k);
+                _batches[k] = batch;
             }
         }
 
-        return _loaded.GetValueOrDefault(key);
+        // A failed fetch fails every key of its batch with its own error.
+        return (await _batches[key]).GetValueOrDefault(key);
     }
 
     private sealed class Result(BatchLoader<TKey, TValue> loader, TKey key) : IDataLoaderResult<TValue?>
@@ -46,6 +49,16 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, Ca
 
         async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
     }
+}
+
+/// <summary>A value computed only if the engine asks for it, when it resolves the batches of a level.</summary>
+public sealed class DeferredResult<T>(Func<CancellationToken, Task<T>> compute) : IDataLoaderResult<T>
+{
+    private Task<T>? _result;
+
+    public Task<T> GetResultAsync(CancellationToken cancellationToken = default) => _result ??= compute(cancellationToken);
+
+    async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
 }
 
 public static class DataLoaderResultExtensions

@@ -28,7 +28,7 @@ public abstract class ConnectionGraphType<TNodeType, TNode> : ObjectGraphType<Pa
             .Resolve(ctx => ctx.Source.Edges.Select(e => e.Node));
         Field<NonNullGraphType<IntGraphType>>("totalCount")
             .Description("How many rows the whole list holds. Costs a COUNT query: select it only when needed.")
-            .ResolveAsync(async ctx => await ctx.Source.CountAsync(ctx.CancellationToken));
+            .Resolve(ctx => ctx.Source.TotalCount());
     }
 
     private sealed class EdgeGraphType : ObjectGraphType<Edge<TNode>>

@@ -1,5 +1,7 @@
 using System.Linq.Expressions;
+using Crm.GraphQL.Server.Loading;
 using GraphQL;
+using GraphQL.DataLoader;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL.Server.Querying;
@@ -19,13 +21,20 @@ public sealed record Edge<T>(string Cursor, T Node);
 public sealed record PageInfo(bool HasNextPage, bool HasPreviousPage, string? StartCursor, string? EndCursor);
 
 /// <summary>A page of a connection; the total is counted only if a client selects it.</summary>
-public sealed class Page<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInfo, Func<CancellationToken, Task<int>> count)
+public sealed class Page<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInfo, Func<IDataLoaderResult<int>> totalCount)
 {
+    /// <summary>A page whose total, when selected, is counted by <paramref name="count"/> on its own.</summary>
+    public Page(IReadOnlyList<Edge<T>> edges, PageInfo pageInfo, Func<CancellationToken, Task<int>> count)
+        : this(edges, pageInfo, () => new DeferredResult<int>(count))
+    {
+    }
+
     public IReadOnlyList<Edge<T>> Edges { get; } = edges;
 
     public PageInfo PageInfo { get; } = pageInfo;
 
-    public Task<int> CountAsync(CancellationToken cancellationToken) => count(cancellationToken);
+    /// <summary>Deferred like a batch load, so that the pages of one nested field can count in one query.</summary>
+    public IDataLoaderResult<int> TotalCount() => totalCount();
 }
 
 /// <summary>
@@ -39,96 +48,9 @@ public static class Keyset
 
     public static async Task<Page<T>> PageAsync<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, PageRequest request, CancellationToken cancellationToken)
     {
-        if (request.First is not null && request.Last is not null)
-        {
-            throw new ExecutionError("Pass either first or last, not both.") { Code = "PAGING_ARGUMENTS_CONFLICT" };
-        }
-
-        var query = source;
-        if (request.After is not null)
-        {
-            query = query.Where(Seek(keys, Cursor.Decode(request.After, keys), forward: true));
-        }
-
-        if (request.Before is not null)
-        {
-            query = query.Where(Seek(keys, Cursor.Decode(request.Before, keys), forward: false));
-        }
-
-        var backward = request.Last is not null;
-        var size = request.Last ?? request.First ?? DefaultPageSize;
-        // The keys come back from the database beside each row: cursors never depend on navigations being loaded.
-        var rows = await WithKeys(Order(query, keys, reverse: backward), keys).Take(size + 1).ToListAsync(cancellationToken);
-        var more = rows.Count > size;
-        if (more)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
-
-        if (backward)
-        {
-            rows.Reverse();
-        }
-
-        var edges = rows.Select(r => new Edge<T>(Cursor.Encode(r.Keys, keys), r.Row)).ToList();
-        var info = new PageInfo(
-            HasNextPage: backward ? request.Before is not null : more,
-            HasPreviousPage: backward ? more : request.After is not null,
-            StartCursor: edges.FirstOrDefault()?.Cursor,
-            EndCursor: edges.LastOrDefault()?.Cursor);
-        return new Page<T>(edges, info, ct => source.CountAsync(ct));
-    }
-
-    private static IQueryable<T> Order<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, bool reverse)
-    {
-        var expression = source.Expression;
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var descending = keys[i].Descending != reverse;
-            var method = (i == 0, descending) switch
-            {
-                (true, false) => nameof(Queryable.OrderBy),
-                (true, true) => nameof(Queryable.OrderByDescending),
-                (false, false) => nameof(Queryable.ThenBy),
-                (false, true) => nameof(Queryable.ThenByDescending),
-            };
-            expression = Expression.Call(typeof(Queryable), method, [typeof(T), keys[i].KeyType], expression, Expression.Quote(keys[i].Selector));
-        }
-
-        return source.Provider.CreateQuery<T>(expression);
-    }
-
-    private static IQueryable<KeyedRow<T>> WithKeys<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys)
-    {
-        var row = Expression.Parameter(typeof(T), "row");
-        var values = keys.Select(k => (Expression)Expression.Convert(Rebind(k.Selector, row), typeof(object)));
-        var body = Expression.MemberInit(
-            Expression.New(typeof(KeyedRow<T>)),
-            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Row))!, row),
-            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Keys))!, Expression.NewArrayInit(typeof(object), values)));
-        return source.Select(Expression.Lambda<Func<T, KeyedRow<T>>>(body, row));
-    }
-
-    /// <summary>(k1 after v1) OR (k1 = v1 AND k2 after v2) OR …, "after" following each key's direction.</summary>
-    private static Expression<Func<T, bool>> Seek<T>(IReadOnlyList<SortKey<T>> keys, object?[] values, bool forward)
-    {
-        var row = Expression.Parameter(typeof(T), "row");
-        Expression? any = null;
-        Expression? equalSoFar = null;
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var key = Rebind(keys[i].Selector, row);
-            var step = FilterOperations.Compare(key, values[i], keys[i].Descending == forward ? ExpressionType.LessThan : ExpressionType.GreaterThan);
-            var term = equalSoFar is null ? step : Expression.AndAlso(equalSoFar, step);
-            any = any is null ? term : Expression.OrElse(any, term);
-            var equal = Expression.Equal(key, FilterOperations.Parameter(values[i], keys[i].KeyType));
-            equalSoFar = equalSoFar is null ? equal : Expression.AndAlso(equalSoFar, equal);
-        }
-
-        // The OR form is exact but PostgreSQL cannot seek an index with it; a redundant range on the leading key can,
-        // so a deep page costs an index descent, not a scan of every row before it.
-        var leading = FilterOperations.Compare(Rebind(keys[0].Selector, row), values[0], keys[0].Descending == forward ? ExpressionType.LessThanOrEqual : ExpressionType.GreaterThanOrEqual);
-        return Expression.Lambda<Func<T, bool>>(Expression.AndAlso(leading, any!), row);
+        var plan = KeysetPlan<T>.For(keys, request);
+        var rows = await plan.WithKeys(plan.Order(plan.Seek(source))).Take(plan.Size + 1).ToListAsync(cancellationToken);
+        return plan.ToPage(rows, () => new DeferredResult<int>(ct => source.CountAsync(ct)));
     }
 
     /// <summary>The selector's body, reading from <paramref name="instance"/> instead of its own parameter.</summary>
@@ -138,5 +60,131 @@ public static class Keyset
     private sealed class ParameterRebinder(ParameterExpression from, Expression to) : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
+    }
+}
+
+/// <summary>
+/// What one connection field asks for, checked and decoded once: the ordering, the cursors' seeks, the direction and
+/// the page size. Reads <see cref="Size"/> + 1 rows in order to learn whether more follow.
+/// </summary>
+internal sealed class KeysetPlan<T>
+{
+    private readonly object?[]? _after;
+    private readonly object?[]? _before;
+
+    private KeysetPlan(IReadOnlyList<SortKey<T>> keys, PageRequest request)
+    {
+        if (request.First is not null && request.Last is not null)
+        {
+            throw new ExecutionError("Pass either first or last, not both.") { Code = "PAGING_ARGUMENTS_CONFLICT" };
+        }
+
+        Keys = keys;
+        _after = request.After is null ? null : Cursor.Decode(request.After, keys);
+        _before = request.Before is null ? null : Cursor.Decode(request.Before, keys);
+        Backward = request.Last is not null;
+        Size = request.Last ?? request.First ?? Keyset.DefaultPageSize;
+    }
+
+    public IReadOnlyList<SortKey<T>> Keys { get; }
+
+    /// <summary>A <c>last</c> page: read in reverse order, from the end.</summary>
+    public bool Backward { get; }
+
+    public int Size { get; }
+
+    public static KeysetPlan<T> For(IReadOnlyList<SortKey<T>> keys, PageRequest request) => new(keys, request);
+
+    /// <summary>Only the rows between the cursors.</summary>
+    public IQueryable<T> Seek(IQueryable<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var query = source;
+        if (_after is not null)
+        {
+            query = query.Where(SeekPredicate(_after, forward: true));
+        }
+
+        if (_before is not null)
+        {
+            query = query.Where(SeekPredicate(_before, forward: false));
+        }
+
+        return query;
+    }
+
+    /// <summary>The order the page is read in: the keys', reversed for a <c>last</c> page.</summary>
+    public IQueryable<T> Order(IQueryable<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var expression = source.Expression;
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            expression = Expression.Call(typeof(Queryable), OrderMethod(i), [typeof(T), Keys[i].KeyType], expression, Expression.Quote(Keys[i].Selector));
+        }
+
+        return source.Provider.CreateQuery<T>(expression);
+    }
+
+    /// <summary>Each row with its key values, read in the same query: cursors never depend on navigations being loaded.</summary>
+    public IQueryable<KeyedRow<T>> WithKeys(IQueryable<T> source)
+    {
+        var row = Expression.Parameter(typeof(T), "row");
+        var values = Keys.Select(k => (Expression)Expression.Convert(Keyset.Rebind(k.Selector, row), typeof(object)));
+        var body = Expression.MemberInit(
+            Expression.New(typeof(KeyedRow<T>)),
+            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Row))!, row),
+            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Keys))!, Expression.NewArrayInit(typeof(object), values)));
+        return source.Select(Expression.Lambda<Func<T, KeyedRow<T>>>(body, row));
+    }
+
+    /// <summary>The page from the rows read in <see cref="Order"/>, at most <see cref="Size"/> + 1 of them.</summary>
+    public Page<T> ToPage(IReadOnlyList<KeyedRow<T>> rows, Func<IDataLoaderResult<int>> totalCount)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var more = rows.Count > Size;
+        var page = rows.Take(Size);
+        if (Backward)
+        {
+            page = page.Reverse();
+        }
+
+        var edges = page.Select(r => new Edge<T>(Cursor.Encode(r.Keys, Keys), r.Row)).ToList();
+        var info = new PageInfo(
+            HasNextPage: Backward ? _before is not null : more,
+            HasPreviousPage: Backward ? more : _after is not null,
+            StartCursor: edges.FirstOrDefault()?.Cursor,
+            EndCursor: edges.LastOrDefault()?.Cursor);
+        return new Page<T>(edges, info, totalCount);
+    }
+
+    private string OrderMethod(int index) => (index == 0, Keys[index].Descending != Backward) switch
+    {
+        (true, false) => nameof(Queryable.OrderBy),
+        (true, true) => nameof(Queryable.OrderByDescending),
+        (false, false) => nameof(Queryable.ThenBy),
+        (false, true) => nameof(Queryable.ThenByDescending),
+    };
+
+    /// <summary>(k1 after v1) OR (k1 = v1 AND k2 after v2) OR …, "after" following each key's direction.</summary>
+    private Expression<Func<T, bool>> SeekPredicate(object?[] values, bool forward)
+    {
+        var row = Expression.Parameter(typeof(T), "row");
+        Expression? any = null;
+        Expression? equalSoFar = null;
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            var key = Keyset.Rebind(Keys[i].Selector, row);
+            var step = FilterOperations.Compare(key, values[i], Keys[i].Descending == forward ? ExpressionType.LessThan : ExpressionType.GreaterThan);
+            var term = equalSoFar is null ? step : Expression.AndAlso(equalSoFar, step);
+            any = any is null ? term : Expression.OrElse(any, term);
+            var equal = Expression.Equal(key, FilterOperations.Parameter(values[i], Keys[i].KeyType));
+            equalSoFar = equalSoFar is null ? equal : Expression.AndAlso(equalSoFar, equal);
+        }
+
+        // The OR form is exact but PostgreSQL cannot seek an index with it; a redundant range on the leading key can,
+        // so a deep page costs an index descent, not a scan of every row before it.
+        var leading = FilterOperations.Compare(Keyset.Rebind(Keys[0].Selector, row), values[0], Keys[0].Descending == forward ? ExpressionType.LessThanOrEqual : ExpressionType.GreaterThanOrEqual);
+        return Expression.Lambda<Func<T, bool>>(Expression.AndAlso(leading, any!), row);
     }
 }
