@@ -1,6 +1,6 @@
 namespace Crm.Data.Events;
 
-/// <summary>Publishes committed facts to whoever listens: in-process now, Redis across instances later.</summary>
+/// <summary>Publishes committed facts to whoever listens: in this process (<see cref="InProcessEventBus"/>), or across instances through Redis (Crm.GraphQL).</summary>
 public interface IEventBus
 {
     /// <summary>Never throws for delivery problems: the database is the truth and a client that reconnects refetches.</summary>
