@@ -12,7 +12,6 @@ public static class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScheduler();
-        builder.Services.AddScoped<OpenPhoneWebhookProcessor>();
         builder.Services.AddTransient<RetryWebhooksJob>();
         return builder;
     }

@@ -3,7 +3,6 @@ using Crm.Data.Contacts;
 using Crm.Data.Events;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Phones;
-using Crm.Data.Seeding;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data.Conversations;
@@ -167,7 +166,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
             conversation.LastActivityAt = activity.OccurredAt;
             conversation.LastActivityId = activity.Id;
             conversation.LastActivityKind = activity.Kind;
-            conversation.LastActivityPreview = DemoData.Preview(activity);
+            conversation.LastActivityPreview = ConversationPreview.Of(activity);
             changed = true;
         }
 

@@ -4,7 +4,6 @@ using Crm.Data.Users;
 using Crm.Data.Webhooks;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
-using Crm.Jobs.Webhooks;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;

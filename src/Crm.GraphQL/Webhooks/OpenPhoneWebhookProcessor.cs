@@ -4,23 +4,24 @@ using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
 using Crm.Data.Webhooks;
+using Crm.Jobs.OpenPhone;
+using Crm.Jobs.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
-namespace Crm.Jobs.Webhooks;
+namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
 /// Turns a stored OpenPhone delivery into domain operations, in one transaction with the event's new status,
 /// and publishes the resulting events after commit. Used by the endpoint (right after storing), the retry job
 /// and the operators' replay.
 /// </summary>
-public sealed partial class OpenPhoneWebhookProcessor(
+internal sealed partial class OpenPhoneWebhookProcessor(
     CrmDbContext db,
     TimelineOperations timeline,
     ContactOperations contacts,
     IEventBus bus,
     TimeProvider clock,
-    ILogger<OpenPhoneWebhookProcessor> logger)
+    ILogger<OpenPhoneWebhookProcessor> logger) : IWebhookEventProcessor
 {
     public const int MaxAttempts = 8;
     public const int RetryBatchSize = 100;
