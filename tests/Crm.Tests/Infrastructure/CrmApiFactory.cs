@@ -9,7 +9,7 @@ public class CrmApiFactory(IReadOnlyDictionary<string, string?> settings) : WebA
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(Crm.Jobs.HostingExtensions.TestingEnvironment);
         // UseSetting, not ConfigureAppConfiguration: Program reads configuration before the factory's callbacks run.
         foreach (var (key, value) in settings)
         {
