@@ -6,6 +6,7 @@ using Crm.Data.Seeding;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,13 +31,14 @@ public static partial class HostingExtensions
                 builder.Configuration[$"{CrmOptions.Section}:{nameof(CrmOptions.SqlitePath)}"] ?? new CrmOptions().SqlitePath,
                 builder.Environment.ContentRootPath);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite($"Data Source={path}"));
+            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => Quiet(o.UseSqlite($"Data Source={path}")));
         }
         else
         {
-            builder.Services.AddDbContextPool<CrmDbContext, PostgresCrmDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddDbContextPool<CrmDbContext, PostgresCrmDbContext>(o => Quiet(o.UseNpgsql(connectionString)).AddInterceptors(RowLocks.Interceptor));
         }
 
+        builder.Services.AddScoped<UnitOfWork>();
         builder.Services.AddScoped<ContactOperations>();
         builder.Services.AddScoped<InboxOperations>();
         builder.Services.AddScoped<AuditLog>();
@@ -60,6 +62,15 @@ public static partial class HostingExtensions
         builder.Services.AddSingleton<IEventBus, InProcessEventBus>();
         return builder;
     }
+
+    /// <summary>
+    /// A failed save or command is logged by whoever handles it, not by EF Core at Error with its stack: a lost unique
+    /// race that the unit of work runs again, or a redelivered webhook, is routine. The unit of work logs the failures
+    /// it does not handle, and queries that fail are still logged by EF Core.
+    /// </summary>
+    private static DbContextOptionsBuilder Quiet(DbContextOptionsBuilder options) => options.ConfigureWarnings(w => w.Log(
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+        (RelationalEventId.CommandError, LogLevel.Debug)));
 
     /// <summary>Migrates and seeds as configured; run once before the host starts serving.</summary>
     public static async Task InitializeCrmDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using Crm.Data.Events;
 using Crm.Data.Phones;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,47 +27,73 @@ public sealed record OpenPhoneContactFact(
     IReadOnlyList<string> Emails);
 
 /// <summary>Contact business facts, called the same way from mutations, webhooks and imports.</summary>
-public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
+/// <remarks>
+/// A create that races another create of the same phone loses on the unique index; the unit of work runs it again,
+/// and the second run reports the winner as the duplicate.
+/// </remarks>
+public sealed class ContactOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock)
 {
-    public async Task<Contact> CreateAsync(ContactChanges changes, ContactSource source, CancellationToken cancellationToken)
+    public Task<Contact> CreateAsync(ContactChanges changes, ContactSource source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var now = clock.GetUtcNow();
-        var contact = new Contact { Source = source, CreatedAt = now, UpdatedAt = now };
-        await ApplyAsync(contact, changes, cancellationToken);
-        db.Contacts.Add(contact);
-        await SaveAsync(contact, cancellationToken);
-        return contact;
+        return work.RunAsync(async ct =>
+        {
+            var now = clock.GetUtcNow();
+            var contact = new Contact { Source = source, CreatedAt = now, UpdatedAt = now };
+            await ApplyAsync(contact, changes, ct);
+            db.Contacts.Add(contact);
+            return Change.Of(contact);
+        }, cancellationToken);
     }
 
-    public async Task<Contact> UpdateAsync(Guid id, ContactChanges changes, CancellationToken cancellationToken)
+    public Task<Contact> UpdateAsync(Guid id, ContactChanges changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
-            ?? throw new NotFoundException(nameof(Contact), id);
-        await ApplyAsync(contact, changes, cancellationToken);
-        contact.UpdatedAt = clock.GetUtcNow();
-        await SaveAsync(contact, cancellationToken);
-        return contact;
+        return work.RunAsync(async ct =>
+        {
+            var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, ct)
+                ?? throw new NotFoundException(nameof(Contact), id);
+            await ApplyAsync(contact, changes, ct);
+            contact.UpdatedAt = clock.GetUtcNow();
+            return Change.Of(contact, new ContactUpdated(contact.Id));
+        }, cancellationToken);
     }
 
     /// <summary>Deletes the contact with its conversations and timeline.</summary>
-    public async Task<Contact> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    public Task<Contact> DeleteAsync(Guid id, CancellationToken cancellationToken) => work.RunAsync(async ct =>
     {
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new NotFoundException(nameof(Contact), id);
         db.Contacts.Remove(contact);
-        await db.SaveChangesAsync(cancellationToken);
-        return contact;
-    }
+        return Change.Of(contact);
+    }, cancellationToken);
 
     /// <summary>
     /// OpenPhone's copy of a contact changed: name, company and email follow it. Matched by OpenPhone's contact id,
     /// then by phone; created when it names a phone we do not know. Null when there is nothing to match or create.
     /// </summary>
-    public async Task<Contact?> SyncFromOpenPhoneAsync(OpenPhoneContactFact fact, CancellationToken cancellationToken)
+    public Task<Contact?> SyncFromOpenPhoneAsync(OpenPhoneContactFact fact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fact);
+        return work.RunAsync(ct => SyncAsync(fact, ct), cancellationToken);
+    }
+
+    /// <summary>OpenPhone deleted its copy: our contact and its history stay, only the link goes.</summary>
+    public Task<Contact?> UnlinkOpenPhoneContactAsync(string openPhoneContactId, CancellationToken cancellationToken) => work.RunAsync(async ct =>
+    {
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.OpenPhoneContactId == openPhoneContactId, ct);
+        if (contact is null)
+        {
+            return Change.Of<Contact?>(null);
+        }
+
+        contact.OpenPhoneContactId = null;
+        contact.UpdatedAt = clock.GetUtcNow();
+        return Change.Of<Contact?>(contact, new ContactUpdated(contact.Id));
+    }, cancellationToken);
+
+    private async Task<Change<Contact?>> SyncAsync(OpenPhoneContactFact fact, CancellationToken cancellationToken)
+    {
         var contact = await db.Contacts.FirstOrDefaultAsync(c => c.OpenPhoneContactId == fact.OpenPhoneContactId, cancellationToken);
         var phones = fact.Phones.Select(p => PhoneNumberNormalizer.TryNormalize(p, out var e164) ? e164 : null).OfType<string>().Distinct().ToList();
         if (contact is null && phones.Count > 0)
@@ -79,7 +106,7 @@ public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
         {
             if (phones.Count == 0)
             {
-                return null;
+                return Change.Of<Contact?>(null);
             }
 
             contact = new Contact { Phone = phones[0], Source = ContactSource.Webhook, CreatedAt = now };
@@ -93,23 +120,7 @@ public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
         var email = fact.Emails.Select(e => e.Trim()).FirstOrDefault(e => MailAddress.TryCreate(e, out var parsed) && parsed.Address == e && e.Length <= 254);
         contact.Email = email ?? contact.Email;
         contact.UpdatedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
-        return contact;
-    }
-
-    /// <summary>OpenPhone deleted its copy: our contact and its history stay, only the link goes.</summary>
-    public async Task<Contact?> UnlinkOpenPhoneContactAsync(string openPhoneContactId, CancellationToken cancellationToken)
-    {
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.OpenPhoneContactId == openPhoneContactId, cancellationToken);
-        if (contact is null)
-        {
-            return null;
-        }
-
-        contact.OpenPhoneContactId = null;
-        contact.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        return contact;
+        return Change.Of<Contact?>(contact, new ContactUpdated(contact.Id));
     }
 
     private async Task ApplyAsync(Contact contact, ContactChanges changes, CancellationToken cancellationToken)
@@ -155,22 +166,6 @@ public sealed class ContactOperations(CrmDbContext db, TimeProvider clock)
         var existing = await db.Contacts.Where(c => c.Phone == phone && c.Id != contactId)
             .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
         return existing is { } id ? throw new DuplicateContactException(id, phone) : phone;
-    }
-
-    private async Task SaveAsync(Contact contact, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation() && contact.Phone is not null)
-        {
-            // Lost a race with a concurrent create of the same phone: report the winner.
-            db.ChangeTracker.Clear();
-            var winner = await db.Contacts.AsNoTracking().Where(c => c.Phone == contact.Phone)
-                .Select(c => c.Id).FirstAsync(cancellationToken);
-            throw new DuplicateContactException(winner, contact.Phone);
-        }
     }
 
     private static string? NormalizeEmail(string input)

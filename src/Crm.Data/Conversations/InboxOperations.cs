@@ -1,9 +1,10 @@
+using Crm.Data.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data.Conversations;
 
 /// <summary>What staff do to a conversation in the inbox: read state, status and snooze.</summary>
-public sealed class InboxOperations(CrmDbContext db, TimeProvider clock)
+public sealed class InboxOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock)
 {
     public Task<Conversation> MarkReadAsync(Guid id, CancellationToken cancellationToken) =>
         ChangeAsync(id, c => c.UnreadCount = 0, cancellationToken);
@@ -28,12 +29,13 @@ public sealed class InboxOperations(CrmDbContext db, TimeProvider clock)
     public Task<Conversation> UnsnoozeAsync(Guid id, CancellationToken cancellationToken) =>
         ChangeAsync(id, c => c.SnoozedUntil = null, cancellationToken);
 
-    private async Task<Conversation> ChangeAsync(Guid id, Action<Conversation> change, CancellationToken cancellationToken)
+    /// <summary>Locked while it changes, like a new activity moving the same row: neither can undo the other.</summary>
+    private Task<Conversation> ChangeAsync(Guid id, Action<Conversation> change, CancellationToken cancellationToken) => work.RunAsync(async ct =>
     {
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+        var conversation = await db.Conversations.ForUpdate().FirstOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new NotFoundException(nameof(Conversation), id);
         change(conversation);
-        await db.SaveChangesAsync(cancellationToken);
-        return conversation;
-    }
+        // Inbox lists on every tab and instance re-render the row.
+        return Change.Of(conversation, new ConversationUpdated(conversation.Id));
+    }, cancellationToken);
 }

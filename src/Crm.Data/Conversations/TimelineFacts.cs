@@ -46,9 +46,6 @@ public sealed record CallDetails(
     IReadOnlyList<TranscriptLine>? Transcript = null,
     CallFact? Call = null);
 
-/// <summary>The activity as stored, and the events to publish once the caller's transaction commits.</summary>
-public sealed record TimelineChange(Activity Activity, IReadOnlyList<Events.CrmEvent> Events);
-
 /// <summary>Details arrived for a call we have not heard of, with nothing to place it on a timeline.</summary>
 /// <remarks>Callers keep the delivery and try again once the call is known.</remarks>
 public sealed class CallNotKnownYetException(string callOpenPhoneId)

@@ -3,7 +3,6 @@ using Crm.Data.Contacts;
 using Crm.Data.Events;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Phones;
-using Crm.Data.Seeding;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Data.Conversations;
@@ -14,82 +13,70 @@ namespace Crm.Data.Conversations;
 /// updates and never duplicates.
 /// </summary>
 /// <remarks>
-/// Two concurrent deliveries may both try to create the same contact, line, conversation or activity; the loser
-/// gets a unique violation. Callers run each operation in a transaction and retry it once from scratch, when it
-/// finds the winner's rows.
+/// Each fact is one unit of work. Two concurrent deliveries may both try to create the same contact, line,
+/// conversation or activity; the loser gets a unique violation and the unit of work runs it again, when it finds the
+/// winner's rows. The activity and then its conversation are read locked: two facts about one conversation apply one
+/// after the other, so neither an unread count nor the last activity loses a concurrent update.
 /// </remarks>
-public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
+public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock)
 {
     private static readonly string[] StatusRank = ["queued", "sending", "sent", "delivered"];
 
-    public async Task<TimelineChange> RecordMessageAsync(MessageFact fact, CancellationToken cancellationToken)
+    public Task<Activity> RecordMessageAsync(MessageFact fact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        var activity = await db.Activities.FirstOrDefaultAsync(a => a.OpenPhoneId == fact.OpenPhoneId, cancellationToken);
-        var created = activity is null;
-        if (activity is null)
+        return work.RunAsync(async ct =>
         {
-            var conversation = await ResolveConversationAsync(fact.Direction, fact.From, fact.To, fact.LineOpenPhoneId, fact.ConversationOpenPhoneId, cancellationToken);
-            activity = NewActivity(conversation, ActivityKind.Message, fact.Direction, fact.OpenPhoneId, fact.OccurredAt);
-            db.Activities.Add(activity);
-        }
-
-        var before = NeedsAttention(activity, created);
-        activity.Body = fact.Body ?? activity.Body;
-        activity.Media = fact.Media.Count > 0 ? [.. fact.Media] : activity.Media;
-        activity.Status = MergeStatus(activity.Status, fact.Status);
-        activity.FromNumber = Normalize(fact.From) ?? activity.FromNumber;
-        activity.ToNumbers = fact.To.Count > 0 ? NormalizeAll(fact.To) : activity.ToNumbers;
-        return await FinishAsync(activity, created, before, fact.ConversationOpenPhoneId, cancellationToken);
+            var found = await FindAsync(fact.OpenPhoneId, ct);
+            var activity = found ?? await AddAsync(ActivityKind.Message, fact.OpenPhoneId, fact.Direction, fact.From, fact.To, fact.OccurredAt, fact.LineOpenPhoneId, fact.ConversationOpenPhoneId, ct);
+            var before = NeedsAttention(activity, created: found is null);
+            activity.Body = fact.Body ?? activity.Body;
+            activity.Media = fact.Media.Count > 0 ? [.. fact.Media] : activity.Media;
+            activity.Status = MergeStatus(activity.Status, fact.Status);
+            activity.FromNumber = Normalize(fact.From) ?? activity.FromNumber;
+            activity.ToNumbers = fact.To.Count > 0 ? NormalizeAll(fact.To) : activity.ToNumbers;
+            return await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
+        }, cancellationToken);
     }
 
     /// <summary>A delivery report: updates the outgoing message, or records it when it was sent outside the CRM.</summary>
-    public Task<TimelineChange> UpdateMessageStatusAsync(MessageFact fact, CancellationToken cancellationToken) =>
+    public Task<Activity> UpdateMessageStatusAsync(MessageFact fact, CancellationToken cancellationToken) =>
         RecordMessageAsync(fact, cancellationToken);
 
-    public async Task<TimelineChange> RecordCallAsync(CallFact fact, CancellationToken cancellationToken)
+    public Task<Activity> RecordCallAsync(CallFact fact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        var activity = await db.Activities.FirstOrDefaultAsync(a => a.OpenPhoneId == fact.OpenPhoneId, cancellationToken);
-        var created = activity is null;
-        if (activity is null)
+        return work.RunAsync(async ct =>
         {
-            var conversation = await ResolveConversationAsync(fact.Direction, fact.From, fact.To, fact.LineOpenPhoneId, fact.ConversationOpenPhoneId, cancellationToken);
-            activity = NewActivity(conversation, ActivityKind.Call, fact.Direction, fact.OpenPhoneId, fact.OccurredAt);
-            db.Activities.Add(activity);
-        }
-
-        var before = NeedsAttention(activity, created);
-        ApplyCall(activity, fact);
-        return await FinishAsync(activity, created, before, fact.ConversationOpenPhoneId, cancellationToken);
+            var found = await FindAsync(fact.OpenPhoneId, ct);
+            var activity = found ?? await AddCallAsync(fact, fact.OpenPhoneId, ct);
+            var before = NeedsAttention(activity, created: found is null);
+            ApplyCall(activity, fact);
+            return await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
+        }, cancellationToken);
     }
 
     /// <summary>Recording, AI summary or transcript: attached to the call, which is created first when the delivery describes it.</summary>
     /// <exception cref="CallNotKnownYetException">The call is unknown and the delivery cannot place it on a timeline.</exception>
-    public async Task<TimelineChange> AttachCallDetailsAsync(CallDetails details, CancellationToken cancellationToken)
+    public Task<Activity> AttachCallDetailsAsync(CallDetails details, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(details);
-        var activity = await db.Activities.FirstOrDefaultAsync(a => a.OpenPhoneId == details.CallOpenPhoneId, cancellationToken);
-        var created = activity is null;
-        if (activity is null)
+        return work.RunAsync(async ct =>
         {
-            var call = details.Call ?? throw new CallNotKnownYetException(details.CallOpenPhoneId);
-            var conversation = await ResolveConversationAsync(call.Direction, call.From, call.To, call.LineOpenPhoneId, call.ConversationOpenPhoneId, cancellationToken);
-            activity = NewActivity(conversation, ActivityKind.Call, call.Direction, details.CallOpenPhoneId, call.OccurredAt);
-            db.Activities.Add(activity);
-        }
+            var found = await FindAsync(details.CallOpenPhoneId, ct);
+            var activity = found ?? await AddCallAsync(details.Call ?? throw new CallNotKnownYetException(details.CallOpenPhoneId), details.CallOpenPhoneId, ct);
+            var before = NeedsAttention(activity, created: found is null);
+            if (details.Call is not null)
+            {
+                ApplyCall(activity, details.Call);
+            }
 
-        var before = NeedsAttention(activity, created);
-        if (details.Call is not null)
-        {
-            ApplyCall(activity, details.Call);
-        }
-
-        activity.Recordings = details.Recordings is { Count: > 0 } recordings ? [.. recordings] : activity.Recordings;
-        activity.AiSummary = details.Summary ?? activity.AiSummary;
-        activity.AiNextSteps = details.NextSteps is { Count: > 0 } steps ? [.. steps] : activity.AiNextSteps;
-        activity.Transcript = details.Transcript is { Count: > 0 } lines ? [.. lines] : activity.Transcript;
-        return await FinishAsync(activity, created, before, details.Call?.ConversationOpenPhoneId, cancellationToken);
+            activity.Recordings = details.Recordings is { Count: > 0 } recordings ? [.. recordings] : activity.Recordings;
+            activity.AiSummary = details.Summary ?? activity.AiSummary;
+            activity.AiNextSteps = details.NextSteps is { Count: > 0 } steps ? [.. steps] : activity.AiNextSteps;
+            activity.Transcript = details.Transcript is { Count: > 0 } lines ? [.. lines] : activity.Transcript;
+            return await FinishAsync(activity, found is null, before, details.Call?.ConversationOpenPhoneId, ct);
+        }, cancellationToken);
     }
 
     /// <summary>Who is calling: the contact and line when we know them; reads only.</summary>
@@ -116,22 +103,38 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
         activity.Recordings = fact.Recordings.Count > 0 ? [.. fact.Recordings] : activity.Recordings;
     }
 
-    private Activity NewActivity(Conversation conversation, ActivityKind kind, ActivityDirection direction, string openPhoneId, DateTimeOffset occurredAt) => new()
-    {
-        ConversationId = conversation.Id,
-        ContactId = conversation.ContactId,
-        Kind = kind,
-        Direction = direction,
-        OpenPhoneId = openPhoneId,
-        OccurredAt = occurredAt,
-        CreatedAt = clock.GetUtcNow(),
-    };
+    private Task<Activity?> FindAsync(string openPhoneId, CancellationToken cancellationToken) =>
+        db.Activities.ForUpdate().FirstOrDefaultAsync(a => a.OpenPhoneId == openPhoneId, cancellationToken);
 
-    private async Task<TimelineChange> FinishAsync(
+    private Task<Activity> AddCallAsync(CallFact call, string openPhoneId, CancellationToken cancellationToken) =>
+        AddAsync(ActivityKind.Call, openPhoneId, call.Direction, call.From, call.To, call.OccurredAt, call.LineOpenPhoneId, call.ConversationOpenPhoneId, cancellationToken);
+
+    /// <summary>A new activity on the conversation its parties name, created with its contact and line when new.</summary>
+    private async Task<Activity> AddAsync(
+        ActivityKind kind, string openPhoneId, ActivityDirection direction, string? from, IReadOnlyList<string> to, DateTimeOffset occurredAt,
+        string? lineOpenPhoneId, string? conversationOpenPhoneId, CancellationToken cancellationToken)
+    {
+        var conversation = await ResolveConversationAsync(direction, from, to, lineOpenPhoneId, conversationOpenPhoneId, cancellationToken);
+        var activity = new Activity
+        {
+            ConversationId = conversation.Id,
+            ContactId = conversation.ContactId,
+            Kind = kind,
+            Direction = direction,
+            OpenPhoneId = openPhoneId,
+            OccurredAt = occurredAt,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.Activities.Add(activity);
+        return activity;
+    }
+
+    private async Task<Change<Activity>> FinishAsync(
         Activity activity, bool created, bool attentionBefore, string? conversationOpenPhoneId, CancellationToken cancellationToken)
     {
+        // New, or read locked when the activity was added to it: only an activity found as it was is not locked yet.
         var conversation = db.Conversations.Local.FirstOrDefault(c => c.Id == activity.ConversationId)
-            ?? await db.Conversations.FirstAsync(c => c.Id == activity.ConversationId, cancellationToken);
+            ?? await db.Conversations.ForUpdate().FirstAsync(c => c.Id == activity.ConversationId, cancellationToken);
         var conversationChanged = ApplyToConversation(conversation, activity, created, attentionBefore);
         // A thread we started (an outgoing text) learns OpenPhone's id from the first delivery that names it.
         if (conversation.OpenPhoneConversationId is null && conversationOpenPhoneId is not null
@@ -141,8 +144,6 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
             conversationChanged = true;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-
         List<CrmEvent> events = created && activity is { Kind: ActivityKind.Message, Direction: ActivityDirection.Incoming }
             ? [new MessageReceived(activity.Id, conversation.Id, conversation.PhoneNumberId)]
             : [new ActivityUpdated(activity.Id, conversation.Id)];
@@ -151,7 +152,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
             events.Add(new ConversationUpdated(conversation.Id));
         }
 
-        return new TimelineChange(activity, events);
+        return new Change<Activity>(activity, events);
     }
 
     /// <summary>Keeps the inbox row current: only an activity at least as new as the last one moves it.</summary>
@@ -167,7 +168,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
             conversation.LastActivityAt = activity.OccurredAt;
             conversation.LastActivityId = activity.Id;
             conversation.LastActivityKind = activity.Kind;
-            conversation.LastActivityPreview = DemoData.Preview(activity);
+            conversation.LastActivityPreview = ConversationPreview.Of(activity);
             changed = true;
         }
 
@@ -223,7 +224,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
 
         if (conversationOpenPhoneId is not null)
         {
-            var known = await db.Conversations.FirstOrDefaultAsync(c => c.OpenPhoneConversationId == conversationOpenPhoneId, cancellationToken);
+            var known = await db.Conversations.ForUpdate().FirstOrDefaultAsync(c => c.OpenPhoneConversationId == conversationOpenPhoneId, cancellationToken);
             if (known is not null)
             {
                 return known;
@@ -232,7 +233,7 @@ public sealed class TimelineOperations(CrmDbContext db, TimeProvider clock)
 
         var line = await GetOrCreateLineAsync(lineOpenPhoneId, ourNumber, cancellationToken);
         var contact = await GetOrCreateContactAsync(phone, cancellationToken);
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.ContactId == contact.Id && c.PhoneNumberId == line.Id, cancellationToken);
+        var conversation = await db.Conversations.ForUpdate().FirstOrDefaultAsync(c => c.ContactId == contact.Id && c.PhoneNumberId == line.Id, cancellationToken);
         if (conversation is null)
         {
             conversation = new Conversation { ContactId = contact.Id, PhoneNumberId = line.Id, CreatedAt = clock.GetUtcNow() };

@@ -160,7 +160,7 @@ internal static class DemoData
         conversation.LastActivityAt = last!.OccurredAt;
         conversation.LastActivityId = last.Id;
         conversation.LastActivityKind = last.Kind;
-        conversation.LastActivityPreview = Preview(last);
+        conversation.LastActivityPreview = ConversationPreview.Of(last);
         if (conversation.UnreadCount > 0)
         {
             conversation.Status = ConversationStatus.Open;
@@ -224,16 +224,6 @@ internal static class DemoData
 
         return call;
     }
-
-    internal static string Preview(Activity activity) => activity.Kind switch
-    {
-        ActivityKind.Message => Truncate(activity.Body ?? (activity.Media.Count > 0 ? "📎 Attachment" : string.Empty)),
-        _ when activity.Voicemail is not null => "Voicemail",
-        _ when activity.Status is "missed" or "no-answer" => activity.Direction == ActivityDirection.Incoming ? "Missed call" : "Unanswered call",
-        _ => activity.Direction == ActivityDirection.Incoming ? "Incoming call" : "Outgoing call",
-    };
-
-    private static string Truncate(string text) => text.Length <= 140 ? text : text[..139] + "…";
 
     private static string UniquePhone(Faker faker, HashSet<string> taken)
     {

@@ -10,14 +10,14 @@ namespace Crm.Data.Users;
 /// Keys look like <c>crm_&lt;prefix&gt;_&lt;secret&gt;</c>. The prefix finds the row; the secret's SHA-256 is compared in
 /// constant time. A fast hash is enough: the secret is 256 random bits, not a password.
 /// </summary>
-public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvider clock, IEventBus bus)
+public sealed class ApiKeyOperations(CrmDbContext db, UnitOfWork work, AuditLog audit, TimeProvider clock)
 {
     private const string Scheme = "crm";
 
     /// <summary>How stale LastUsedAt may get, so a busy integrator does not cost a write per request.</summary>
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public async Task<(ApiKey Key, string Secret)> CreateAsync(string name, CrmRole role, Actor actor)
+    public Task<(ApiKey Key, string Secret)> CreateAsync(string name, CrmRole role, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100)
@@ -25,40 +25,28 @@ public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvid
             throw new InvalidFieldException("name", "A key needs a name of at most 100 characters.");
         }
 
-        // Hex, not base64url: the prefix must not contain the '_' separator.
-        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var secret = UserOperations.Base64Url(RandomNumberGenerator.GetBytes(32));
-        var key = new ApiKey
-        {
-            Name = name.Trim(),
-            Role = role,
-            Prefix = prefix,
-            SecretHash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)),
-            CreatedById = actor.Id ?? Guid.Empty,
-            CreatedAt = clock.GetUtcNow(),
-        };
-        db.ApiKeys.Add(key);
-        audit.Record(actor, "apikey.created", key.Name, $"role={role}");
-        await db.SaveChangesAsync();
-        return (key, $"{Scheme}_{prefix}_{secret}");
+        return work.RunAsync(_ => Task.FromResult(Create(name.Trim(), role, actor)), CancellationToken.None);
     }
 
-    public async Task<ApiKey> RevokeAsync(Guid id, Actor actor)
+    public Task<ApiKey> RevokeAsync(Guid id, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id) ?? throw new NotFoundException(nameof(ApiKey), id);
-        if (key.RevokedAt is null)
+        return work.RunAsync(async ct =>
         {
+            var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new NotFoundException(nameof(ApiKey), id);
+            if (key.RevokedAt is not null)
+            {
+                return Change.Of(key);
+            }
+
             key.RevokedAt = clock.GetUtcNow();
             audit.Record(actor, "apikey.revoked", key.Name);
-            await db.SaveChangesAsync();
-            await bus.PublishAsync(new AccessChanged(key.Id), CancellationToken.None);
-        }
-
-        return key;
+            return Change.Of(key, new AccessChanged(key.Id));
+        }, CancellationToken.None);
     }
 
     /// <summary>The live key a presented secret belongs to, or null.</summary>
+    /// <remarks>Not a unit of work: a read that at most touches <c>LastUsedAt</c> in one statement, and announces nothing.</remarks>
     public async Task<ApiKey?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
     {
         var parts = presented.Split('_', 3);
@@ -83,5 +71,25 @@ public sealed class ApiKeyOperations(CrmDbContext db, AuditLog audit, TimeProvid
         }
 
         return key;
+    }
+
+    private Change<(ApiKey Key, string Secret)> Create(string name, CrmRole role, Actor actor)
+    {
+
+        // Hex, not base64url: the prefix must not contain the '_' separator.
+        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var secret = UserOperations.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var key = new ApiKey
+        {
+            Name = name,
+            Role = role,
+            Prefix = prefix,
+            SecretHash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)),
+            CreatedById = actor.Id ?? Guid.Empty,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.ApiKeys.Add(key);
+        audit.Record(actor, "apikey.created", key.Name, $"role={role}");
+        return Change.Of((key, $"{Scheme}_{prefix}_{secret}"));
     }
 }

@@ -49,7 +49,7 @@ internal static class AuthSetup
 
                 if (ctx.HttpContext.Request.Path.StartsWithSegments("/webhook"))
                 {
-                    Crm.Jobs.Webhooks.WebhookMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", "RateLimited"));
+                    Webhooks.WebhookMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", "RateLimited"));
                 }
 
                 return ValueTask.CompletedTask;

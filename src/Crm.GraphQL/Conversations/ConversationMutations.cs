@@ -1,5 +1,4 @@
 using Crm.Data.Conversations;
-using Crm.Data.Events;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
@@ -36,13 +35,7 @@ internal static class ConversationMutations
             {
                 var id = NodeId.Decode(((IConversationInput)ctx.Arguments!["input"].Value!).Id, "Conversation");
                 var ops = ctx.RequestServices!.GetRequiredService<InboxOperations>();
-                return MutationConventions.RunAsync(async () =>
-                {
-                    var conversation = await operation(ops, ctx, id, ctx.CancellationToken);
-                    // Committed by now: inbox lists on every tab and instance re-render the row (conversationUpdated).
-                    await ctx.RequestServices!.GetRequiredService<IEventBus>().PublishAsync(new ConversationUpdated(conversation.Id), CancellationToken.None);
-                    return new Payload(conversation, null);
-                });
+                return MutationConventions.RunAsync(async () => new Payload(await operation(ops, ctx, id, ctx.CancellationToken), null));
             });
     }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using System.Threading.RateLimiting;
 using Crm.Data.Webhooks;
+using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,8 @@ internal static partial class WebhookEndpoints
             .Validate(o => o.WebhookRateLimitPerMinute > 0, "OpenPhone:WebhookRateLimitPerMinute must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookSignatureVerifier>();
+        builder.Services.AddScoped<OpenPhoneWebhookProcessor>();
+        builder.Services.AddScoped<IWebhookEventProcessor>(sp => sp.GetRequiredService<OpenPhoneWebhookProcessor>());
 
         // One budget for all of OpenPhone's senders: it delivers from several addresses, so per-IP would not cap it.
         // 429 and Retry-After for every policy are set once, in AuthSetup.

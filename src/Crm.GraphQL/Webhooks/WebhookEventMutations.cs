@@ -5,7 +5,6 @@ using Crm.Data.Webhooks;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Schema;
 using Crm.GraphQL.Server.Conventions;
-using Crm.Jobs.Webhooks;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;

@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Crm.Data.Audit;
 using Crm.Data.Users;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Webhooks;
-using Microsoft.Extensions.Logging;
 
 namespace Crm.Tests.Auth;
 
@@ -52,35 +50,6 @@ public sealed class SecretsInLogsTests(PostgresFixture fixture) : PostgresTest(f
         foreach (var secret in new[] { password, key, keySecret, token }.Concat(signingSecrets))
         {
             Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
-        }
-    }
-}
-
-/// <summary>Keeps every log line of the test host, at every level, for the secrets test.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
-{
-    public static ConcurrentQueue<string> Messages { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            Messages.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-            if (state is IEnumerable<KeyValuePair<string, object?>> values)
-            {
-                Messages.Enqueue(string.Join(" ", values.Select(v => $"{v.Key}={v.Value}")));
-            }
         }
     }
 }

@@ -136,4 +136,30 @@ public sealed class SessionTests(PostgresFixture fixture) : PostgresTest(fixture
 
         Assert.Equal("LastAdminError", response["updateUser"]!["errors"]![0]!["__typename"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task TwoAdminsDemotingEachOtherAtOnceLeaveOneAdmin()
+    {
+        var first = await CreateUserAsync(CrmRole.Admin, "first@example.com");
+        var second = await CreateUserAsync(CrmRole.Admin, "second@example.com");
+        const string Demote = "mutation($id: ID!) { updateUser(input: { id: $id, role: VIEWER }) { user { role } errors { __typename } } }";
+        Task<GraphQLResponse> DemoteAsync(CrmUser user) => Client.PostAsync(Demote, new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("User", user.Id) });
+
+        // The first demotion waits on the first admin's row; the second starts while it waits, so both decide at once.
+        GraphQLResponse[] answers;
+        await using (var held = await HeldRowLock.AcquireAsync("Users", first.Id))
+        {
+            var demoteFirst = DemoteAsync(first);
+            await HeldRowLock.WaitForWaitersAsync(1);
+            var demoteSecond = DemoteAsync(second);
+            await HeldRowLock.WaitForWaitersAsync(2, done: demoteSecond);
+            await held.ReleaseAsync();
+            answers = await Task.WhenAll(demoteFirst, demoteSecond);
+        }
+
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Users.CountAsync(u => u.Role == CrmRole.Admin && u.IsActive)));
+        var outcomes = answers.Select(a => a.Data["updateUser"]!["errors"]?[0]?["__typename"]?.GetValue<string>() ?? "demoted").Order(StringComparer.Ordinal);
+        Assert.Equal(["LastAdminError", "demoted"], outcomes);
+    }
 }
+

@@ -99,4 +99,29 @@ public sealed class InboxTests(PostgresFixture fixture) : PostgresTest(fixture)
 
         Assert.Equal("""[{"hasMedia":true,"lastOutgoingFromCampaign":false},{"hasMedia":false,"lastOutgoingFromCampaign":false}]""", GraphQLClient.Compact(data["conversations"]!["nodes"]));
     }
+
+    [Fact]
+    public async Task FiftyTextsOnOneConversationArrivingTenAtATimeInAnyOrderLeaveFiftyUnreadAndTheLatestLast()
+    {
+        var template = WebhookSender.Sample("message.received.json");
+        var texts = Enumerable.Range(0, 50).Select(i => template
+            .Replace("EVc67ec998b35c41d388af50799aeeba3e", $"EVlost{i:D2}", StringComparison.Ordinal)
+            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"AClost{i:D2}", StringComparison.Ordinal)
+            .Replace("Hello, world!", $"text {i}", StringComparison.Ordinal)
+            .Replace("\"createdAt\": \"2022-01-23T16:55:52.420Z\"", $"\"createdAt\": \"2022-01-23T16:{i:D2}:00.000Z\"", StringComparison.Ordinal)).ToArray();
+        new Random(20261201).Shuffle(texts);
+        var sender = new WebhookSender(Fixture.Factory.CreateClient());
+
+        foreach (var batch in texts.Chunk(10))
+        {
+            var responses = await Task.WhenAll(batch.Select(body => sender.PostLegacyAsync(body)));
+            Assert.All(responses, r => Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode));
+            Array.ForEach(responses, r => r.Dispose());
+        }
+
+        var inbox = await Client.DataAsync("{ conversations(first: 2) { nodes { unreadCount lastActivityAt lastActivityPreview lastActivity { body } } } }");
+        Assert.Equal(
+            """[{"unreadCount":50,"lastActivityAt":"2022-01-23T16:49:00+00:00","lastActivityPreview":"text 49","lastActivity":{"body":"text 49"}}]""",
+            GraphQLClient.Compact(inbox["conversations"]!["nodes"]));
+    }
 }

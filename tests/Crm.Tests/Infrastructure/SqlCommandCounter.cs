@@ -45,9 +45,7 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
 
     public void OnNext(KeyValuePair<string, object?> value)
     {
-        // The webhook retry job polls WebhookEvents every minute on its own: its SQL is not the request's.
-        if (value.Key == RelationalEventId.CommandExecuting.Name && value.Value is CommandEventData data && data.Command.Connection?.Database == _database
-            && !data.Command.CommandText.Contains("\"WebhookEvents\"", StringComparison.Ordinal))
+        if (value.Key == RelationalEventId.CommandExecuting.Name && value.Value is CommandEventData data && data.Command.Connection?.Database == _database)
         {
             lock (_commands)
             {

@@ -3,7 +3,7 @@ using Crm.Data.Activities;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
 using Crm.Data.Webhooks;
-using Crm.Jobs.Webhooks;
+using Crm.GraphQL.Webhooks;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

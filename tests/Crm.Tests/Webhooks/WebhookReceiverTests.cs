@@ -2,7 +2,9 @@ using System.Net;
 using Crm.Data.Events;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Snapshooter;
 using Snapshooter.Xunit;
 
@@ -87,6 +89,32 @@ public sealed class WebhookReceiverTests(PostgresFixture fixture) : PostgresTest
         Assert.Equal(1, await Fixture.QueryAsync(db => db.Conversations.CountAsync()));
         Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
         Assert.Equal(1, (await Fixture.QueryAsync(db => db.Conversations.SingleAsync())).UnreadCount);
+    }
+
+    [Fact]
+    public async Task LostRacesAndRedeliveriesAreHandledWithoutAWarningOrAStackTrace()
+    {
+        var template = WebhookSender.Sample("message.received.json");
+        Fixture.Factory.Logs.Entries.Clear();
+
+        // Ten events about one new message race to create its contact, conversation and activity; nine
+        // redeliveries of one of them race its insert into the inbox.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).SelectMany(i => new[]
+        {
+            _sender.PostLegacyAsync(template.Replace("EVc67ec998b35c41d388af50799aeeba3e", $"EVrace{i}", StringComparison.Ordinal)),
+            _sender.PostLegacyAsync(template),
+        }));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var logs = Fixture.Factory.Logs.Entries.ToList();
+        Assert.Empty(logs.Where(e => e.Level >= LogLevel.Warning).Select(e => $"{e.Level} {e.Category}: {e.Message}"));
+        Assert.True(logs.Count(e => e.EventId == CoreEventId.SaveChangesFailed) >= 9, "The redeliveries' unique violations were not seen.");
+        Assert.Contains(logs, e => e.Category == typeof(Crm.Data.UnitOfWork).FullName && e.Exception is null);
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
     }
 
     [Fact]

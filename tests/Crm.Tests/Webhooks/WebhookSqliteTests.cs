@@ -1,7 +1,7 @@
 using System.Net;
 using Crm.Data;
 using Crm.Data.Webhooks;
-using Crm.Jobs.Webhooks;
+using Crm.GraphQL.Webhooks;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

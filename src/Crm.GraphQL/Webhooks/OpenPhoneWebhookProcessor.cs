@@ -4,23 +4,24 @@ using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
 using Crm.Data.Webhooks;
+using Crm.Jobs.OpenPhone;
+using Crm.Jobs.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
-namespace Crm.Jobs.Webhooks;
+namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
-/// Turns a stored OpenPhone delivery into domain operations, in one transaction with the event's new status,
-/// and publishes the resulting events after commit. Used by the endpoint (right after storing), the retry job
-/// and the operators' replay.
+/// Turns a stored OpenPhone delivery into domain operations: one unit of work with the event's new status, whose
+/// events are published after commit. Used by the endpoint (right after storing), the retry job and the operators'
+/// replay.
 /// </summary>
-public sealed partial class OpenPhoneWebhookProcessor(
+internal sealed partial class OpenPhoneWebhookProcessor(
     CrmDbContext db,
+    UnitOfWork work,
     TimelineOperations timeline,
     ContactOperations contacts,
-    IEventBus bus,
     TimeProvider clock,
-    ILogger<OpenPhoneWebhookProcessor> logger)
+    ILogger<OpenPhoneWebhookProcessor> logger) : IWebhookEventProcessor
 {
     public const int MaxAttempts = 8;
     public const int RetryBatchSize = 100;
@@ -29,8 +30,6 @@ public sealed partial class OpenPhoneWebhookProcessor(
 
     /// <summary>How long a retry job's claim on an event holds before another instance may take it.</summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
-
-    private const int UniqueRaceRetries = 3;
 
     private static readonly string[] CallDetailTypes = ["call.recording.completed", "call.summary.completed", "call.transcript.completed", "callSummary", "callTranscript"];
 
@@ -70,63 +69,49 @@ public sealed partial class OpenPhoneWebhookProcessor(
 
     private async Task<WebhookEventStatus?> ProcessAsync(Guid id, DateTimeOffset now, bool followUp, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        Outcome? outcome;
+        try
         {
-            // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
-            var webhookEvent = attempt == 1 && db.ChangeTracker.Entries<WebhookEvent>().Count() == 1 && db.WebhookEvents.Local.FirstOrDefault(e => e.Id == id) is { } stored
-                ? stored
-                : null;
-            if (webhookEvent is null)
+            outcome = await work.RunAsync(async ct =>
             {
-                db.ChangeTracker.Clear();
-                webhookEvent = await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
-            }
+                // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
+                var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == id) ?? await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, ct);
+                if (webhookEvent is null)
+                {
+                    return Change.Of<Outcome?>(null);
+                }
 
-            if (webhookEvent is null)
-            {
-                return null;
-            }
-
-            Outcome outcome;
-            try
-            {
-                await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
-                // Marked processed first, so the operation's own SaveChanges writes it in the same batch.
+                // Marked processed first: a failure rolls it back with everything else.
                 webhookEvent.Attempts++;
                 webhookEvent.Status = WebhookEventStatus.Processed;
                 webhookEvent.ProcessedAt = now;
                 webhookEvent.NextAttemptAt = null;
                 webhookEvent.LastError = null;
-                outcome = await DispatchAsync(webhookEvent, cancellationToken);
-                webhookEvent.Status = outcome.Status;
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
-            catch (DbUpdateException ex) when (ex.IsUniqueViolation() && attempt < UniqueRaceRetries)
-            {
-                // A concurrent delivery created the same contact, conversation or activity first: run again, finding its rows.
-                continue;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                return await MarkFailedAsync(id, now, ex, cancellationToken);
-            }
-
-            WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToString()));
-            foreach (var crmEvent in outcome.Events)
-            {
-                await bus.PublishAsync(crmEvent, cancellationToken);
-            }
-
-            if (followUp && outcome.KnownCallId is { } callId)
-            {
-                await ProcessWaitingDetailsAsync(callId, now, cancellationToken);
-            }
-
-            return outcome.Status;
+                var dispatched = await DispatchAsync(webhookEvent, ct);
+                webhookEvent.Status = dispatched.Status;
+                return Change.Of<Outcome?>(dispatched, dispatched.Events);
+            }, cancellationToken);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return await MarkFailedAsync(id, now, ex, cancellationToken);
+        }
+
+        if (outcome is null)
+        {
+            return null;
+        }
+
+        WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToString()));
+        if (followUp && outcome.KnownCallId is { } callId)
+        {
+            await ProcessWaitingDetailsAsync(callId, now, cancellationToken);
+        }
+
+        return outcome.Status;
     }
 
+    /// <summary>What a delivery did; its timeline and contact operations hand their own events to the unit of work.</summary>
     private async Task<Outcome> DispatchAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
     {
         if (!OpenPhonePayload.TryParse(webhookEvent.Body, webhookEvent.EventId, out var payload))
@@ -137,33 +122,35 @@ public sealed partial class OpenPhoneWebhookProcessor(
         switch (payload.Type)
         {
             case "message.received":
-                return Outcome.Of(await timeline.RecordMessageAsync(payload.ToMessage(ActivityDirection.Incoming), cancellationToken));
+                await timeline.RecordMessageAsync(payload.ToMessage(ActivityDirection.Incoming), cancellationToken);
+                return Outcome.Processed;
             case "message.delivered":
-                return Outcome.Of(await timeline.UpdateMessageStatusAsync(payload.ToMessage(ActivityDirection.Outgoing), cancellationToken));
+                await timeline.UpdateMessageStatusAsync(payload.ToMessage(ActivityDirection.Outgoing), cancellationToken);
+                return Outcome.Processed;
             case "call.ringing":
                 var ringing = payload.ToRinging();
                 if (ringing.Direction == ActivityDirection.Outgoing)
                 {
-                    return new Outcome(WebhookEventStatus.Processed, [], null);
+                    return Outcome.Processed;
                 }
 
                 var caller = await timeline.IdentifyCallerAsync(ringing.CallId, ringing.From, ringing.LineOpenPhoneId, cancellationToken);
-                return new Outcome(WebhookEventStatus.Processed, [caller], null);
+                return Outcome.Processed with { Events = [caller] };
             case "call.completed":
                 var call = await timeline.RecordCallAsync(payload.ToCall(ActivityDirection.Incoming), cancellationToken);
-                return Outcome.Of(call) with { KnownCallId = call.Activity.OpenPhoneId };
+                return Outcome.Processed with { KnownCallId = call.OpenPhoneId };
             case "call.recording.completed" or "call.summary.completed" or "call.transcript.completed":
                 var details = payload.ToCallDetails();
-                var change = await timeline.AttachCallDetailsAsync(details, cancellationToken);
-                return Outcome.Of(change) with { KnownCallId = details.Call is null ? null : details.CallOpenPhoneId };
+                await timeline.AttachCallDetailsAsync(details, cancellationToken);
+                return Outcome.Processed with { KnownCallId = details.Call is null ? null : details.CallOpenPhoneId };
             case "contact.updated":
-                var contact = await contacts.SyncFromOpenPhoneAsync(payload.ToContact(), cancellationToken);
-                return new Outcome(WebhookEventStatus.Processed, contact is null ? [] : [new ContactUpdated(contact.Id)], null);
+                await contacts.SyncFromOpenPhoneAsync(payload.ToContact(), cancellationToken);
+                return Outcome.Processed;
             case "contact.deleted":
-                var unlinked = await contacts.UnlinkOpenPhoneContactAsync(payload.ContactId, cancellationToken);
-                return new Outcome(WebhookEventStatus.Processed, unlinked is null ? [] : [new ContactUpdated(unlinked.Id)], null);
+                await contacts.UnlinkOpenPhoneContactAsync(payload.ContactId, cancellationToken);
+                return Outcome.Processed;
             default:
-                return new Outcome(WebhookEventStatus.Ignored, [], null);
+                return Outcome.Processed with { Status = WebhookEventStatus.Ignored };
         }
     }
 
@@ -222,8 +209,9 @@ public sealed partial class OpenPhoneWebhookProcessor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the failure of webhook event {Id}; the retry job will take it up")]
     private static partial void LogCouldNotRecordFailure(ILogger logger, Guid id, Exception exception);
 
+    /// <summary>Events: those the processor itself announces (a ringing call); KnownCallId: a call now on a timeline.</summary>
     private sealed record Outcome(WebhookEventStatus Status, IReadOnlyList<CrmEvent> Events, string? KnownCallId)
     {
-        public static Outcome Of(TimelineChange change) => new(WebhookEventStatus.Processed, change.Events, null);
+        public static Outcome Processed { get; } = new(WebhookEventStatus.Processed, [], null);
     }
 }

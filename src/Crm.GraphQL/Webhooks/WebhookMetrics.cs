@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Crm.Jobs.Webhooks;
+namespace Crm.GraphQL.Webhooks;
 
 /// <summary>The <c>Crm.Webhooks</c> meter: what operators alert on (rejections, failures, dead events).</summary>
 public static class WebhookMetrics

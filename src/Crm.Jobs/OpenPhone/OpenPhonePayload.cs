@@ -4,7 +4,7 @@ using Crm.Data.Activities;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 
-namespace Crm.Jobs.Webhooks;
+namespace Crm.Jobs.OpenPhone;
 
 /// <summary>
 /// OpenPhone's webhook envelope in any of its shapes: legacy <c>data.object</c> (apiVersion v2, v3, v4) and the

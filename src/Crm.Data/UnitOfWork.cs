@@ -1,0 +1,99 @@
+using System.Data.Common;
+using Crm.Data.Events;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Data;
+
+/// <summary>What an operation did: its result, and the events to publish once it is committed.</summary>
+public sealed record Change<T>(T Value, IReadOnlyList<CrmEvent> Events);
+
+public static class Change
+{
+    public static Change<T> Of<T>(T value, params IReadOnlyList<CrmEvent> events) => new(value, events);
+}
+
+/// <summary>
+/// The one way state changes: an operation runs in one transaction, is committed, and only then are its events
+/// published. Operations hand their events back (<see cref="Change{T}"/>) and never publish themselves.
+/// </summary>
+/// <remarks>
+/// An operation that runs another (accepting an invitation creates a user; a webhook records a text) joins the
+/// outer unit: one transaction, one commit, every event published after it.
+/// Two concurrent writers may both create the same contact, line, conversation or activity; the loser gets a unique
+/// violation and the whole operation runs again from scratch, finding the winner's rows. Every sender, importer and
+/// job that goes through here inherits that.
+/// </remarks>
+public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<UnitOfWork> logger)
+{
+    /// <summary>How many times an operation runs before a lost unique race counts as a failure.</summary>
+    public const int RaceAttempts = 3;
+
+    private List<CrmEvent>? _pending;
+
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<Change<T>>> operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (_pending is { } outer)
+        {
+            var part = await operation(cancellationToken);
+            outer.AddRange(part.Events);
+            return part.Value;
+        }
+
+        var (value, events) = await CommitAsync(operation, cancellationToken);
+        foreach (var crmEvent in events)
+        {
+            // Not the caller's token: what is committed is news for every subscriber, whether or not the caller still listens.
+            await bus.PublishAsync(crmEvent, CancellationToken.None);
+        }
+
+        return value;
+    }
+
+    private async Task<(T Value, List<CrmEvent> Events)> CommitAsync<T>(Func<CancellationToken, Task<Change<T>>> operation, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var events = _pending = [];
+            try
+            {
+                await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
+                var change = await operation(cancellationToken);
+                events.AddRange(change.Events);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return (change.Value, events);
+            }
+            catch (Exception ex)
+            {
+                // Nothing of a failed attempt may reach the next one, or a later SaveChanges in the same scope.
+                db.ChangeTracker.Clear();
+                if (ex is DbUpdateException race && race.IsUniqueViolation() && attempt < RaceAttempts)
+                {
+                    LogRaceLost(logger, attempt);
+                    continue;
+                }
+
+                // EF Core logs failed commands and saves below Warning (see AddCrmData), so that a handled race is
+                // quiet: a database failure that is not handled here is logged here. Business refusals are not failures.
+                if (ex is DbException or DbUpdateException)
+                {
+                    LogFailed(logger, ex);
+                }
+
+                throw;
+            }
+            finally
+            {
+                _pending = null;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lost a race on a unique index (attempt {Attempt}); running the operation again")]
+    private static partial void LogRaceLost(ILogger logger, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A unit of work failed in the database and was rolled back")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
