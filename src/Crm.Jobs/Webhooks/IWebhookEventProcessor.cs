@@ -9,6 +9,6 @@ namespace Crm.Jobs.Webhooks;
 public interface IWebhookEventProcessor
 {
     /// <summary>Processes a claimed event and ends the claim: processed, ignored, or failed with its next attempt.</summary>
-    /// <exception cref="Exception">The database failed even to record a failure; the claim then holds until its lease runs out.</exception>
+    /// <remarks>Throws when the database failed even to record a failure; the claim then holds until its lease runs out.</remarks>
     Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, CancellationToken cancellationToken);
 }
