@@ -55,7 +55,9 @@ trap 'exit 143' TERM
 svc_workdir crm-test
 WORK="$SVC_WORK"
 mkdir -p "$WORK/results"
-svc_start_postgres
+# fsync stays off (fast), but commits wait for their WAL to be written: a synchronous commit then survives
+# `pg_ctl stop -m immediate`, as it survives a crash in production, which the durability tests rely on.
+svc_start_postgres "synchronous_commit = on"
 svc_createdb crm_test >/dev/null
 svc_start_redis
 

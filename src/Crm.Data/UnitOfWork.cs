@@ -19,7 +19,8 @@ public static class Change
 /// </summary>
 /// <remarks>
 /// An operation that runs another (accepting an invitation creates a user; a webhook records a text) joins the
-/// outer unit: one transaction, one commit, every event published after it.
+/// outer unit: one transaction, one commit, every event published after it. The unit leaves the change tracker
+/// empty: what it returns is detached.
 /// Two concurrent writers may both create the same contact, line, conversation or activity; the loser gets a unique
 /// violation and the whole operation runs again from scratch, finding the winner's rows. Every sender, importer and
 /// job that goes through here inherits that.
@@ -65,28 +66,23 @@ public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<U
                 await transaction.CommitAsync(cancellationToken);
                 return (change.Value, events);
             }
-            catch (Exception ex)
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation() && attempt < RaceAttempts)
             {
-                // Nothing of a failed attempt may reach the next one, or a later SaveChanges in the same scope.
-                db.ChangeTracker.Clear();
-                if (ex is DbUpdateException race && race.IsUniqueViolation() && attempt < RaceAttempts)
-                {
-                    LogRaceLost(logger, attempt);
-                    continue;
-                }
-
+                LogRaceLost(logger, attempt);
+            }
+            catch (Exception ex) when (ex is DbException or DbUpdateException)
+            {
                 // EF Core logs failed commands and saves below Warning (see AddCrmData), so that a handled race is
                 // quiet: a database failure that is not handled here is logged here. Business refusals are not failures.
-                if (ex is DbException or DbUpdateException)
-                {
-                    LogFailed(logger, ex);
-                }
-
+                LogFailed(logger, ex);
                 throw;
             }
             finally
             {
                 _pending = null;
+                // Nothing of one attempt or unit reaches the next in the same scope (the retry job's batch, a call's
+                // waiting details): each reads, and locks, its rows afresh; a tracked row would come back unlocked.
+                db.ChangeTracker.Clear();
             }
         }
     }

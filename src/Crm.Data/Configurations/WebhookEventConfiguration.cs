@@ -14,10 +14,13 @@ internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<Webho
         builder.Property(e => e.ApiVersion).HasMaxLength(32);
         builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.LastError).HasMaxLength(2000);
+        builder.Property(e => e.CallOpenPhoneId).HasMaxLength(100);
 
         builder.HasIndex(e => e.EventId).IsUnique();
         // The retry job's scan: due events of one status.
         builder.HasIndex(e => new { e.Status, e.NextAttemptAt });
+        // A call's waiting details, looked up when the call arrives.
+        builder.HasIndex(e => e.CallOpenPhoneId);
         // The operators' list: newest first, keyset-paged on (ReceivedAt, Id).
         builder.HasIndex(e => new { e.ReceivedAt, e.Id }).IsDescending(true, true);
     }

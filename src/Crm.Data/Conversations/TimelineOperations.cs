@@ -132,7 +132,7 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
     private async Task<Change<Activity>> FinishAsync(
         Activity activity, bool created, bool attentionBefore, string? conversationOpenPhoneId, CancellationToken cancellationToken)
     {
-        // New, or read locked when the activity was added to it: only an activity found as it was is not locked yet.
+        // Here already when the activity was added to it (new, or read locked then); else read, and locked, now.
         var conversation = db.Conversations.Local.FirstOrDefault(c => c.Id == activity.ConversationId)
             ?? await db.Conversations.ForUpdate().FirstAsync(c => c.Id == activity.ConversationId, cancellationToken);
         var conversationChanged = ApplyToConversation(conversation, activity, created, attentionBefore);

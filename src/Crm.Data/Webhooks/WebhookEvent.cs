@@ -17,6 +17,15 @@ public sealed class WebhookEvent
     /// <summary>The body exactly as received.</summary>
     public required string Body { get; init; }
 
+    /// <summary>The call a call event is about (OpenPhone's <c>AC…</c>): details waiting for their call are found by it.</summary>
+    public string? CallOpenPhoneId { get; init; }
+
+    /// <summary>How many times the sender delivered it.</summary>
+    public int Deliveries { get; set; } = 1;
+
+    /// <summary>Until then, whoever claimed the event is processing it and nobody else may; see <see cref="WebhookInbox"/>.</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
     public WebhookEventStatus Status { get; set; } = WebhookEventStatus.Received;
 
     /// <summary>Processing attempts so far.</summary>

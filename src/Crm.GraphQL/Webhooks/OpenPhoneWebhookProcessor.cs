@@ -1,5 +1,7 @@
+using System.Data.Common;
 using Crm.Data;
 using Crm.Data.Activities;
+using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
@@ -11,101 +13,82 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
-/// Turns a stored OpenPhone delivery into domain operations: one unit of work with the event's new status, whose
-/// events are published after commit. Used by the endpoint (right after storing), the retry job and the operators'
-/// replay.
+/// Turns a claimed OpenPhone delivery into domain operations: one unit of work with the event's new status, whose
+/// events are published after commit. The endpoint hands it the event it just stored, the retry job the due ones,
+/// operators their replays, and each call that arrives the details that waited for it.
 /// </summary>
 internal sealed partial class OpenPhoneWebhookProcessor(
     CrmDbContext db,
     UnitOfWork work,
+    WebhookInbox inbox,
+    AuditLog audit,
     TimelineOperations timeline,
     ContactOperations contacts,
     TimeProvider clock,
     ILogger<OpenPhoneWebhookProcessor> logger) : IWebhookEventProcessor
 {
     public const int MaxAttempts = 8;
-    public const int RetryBatchSize = 100;
 
     public static readonly TimeSpan BaseDelay = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long a retry job's claim on an event holds before another instance may take it.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
+    public Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, CancellationToken cancellationToken) =>
+        ProcessAsync(claim, followUp: true, cancellationToken);
 
-    private static readonly string[] CallDetailTypes = ["call.recording.completed", "call.summary.completed", "call.transcript.completed", "callSummary", "callTranscript"];
-
-    public Task<WebhookEventStatus?> ProcessAsync(Guid id, CancellationToken cancellationToken) =>
-        ProcessAsync(id, clock.GetUtcNow(), followUp: true, cancellationToken);
-
-    /// <summary>Retries every due event (failed, or stored and never processed); returns how many it processed.</summary>
-    /// <remarks>
-    /// Claims each row with a conditional update that moves its next attempt by a lease, so instances running this
-    /// at the same time never process one event twice; on both providers, without holding locks while processing.
-    /// </remarks>
-    public async Task<int> RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Processes the event again now, whatever its state, unless someone is processing it at this moment: then the
+    /// event is returned as it is, and their processing is the replay. Null when there is no such event.
+    /// </summary>
+    public async Task<WebhookEvent?> ReplayAsync(Guid id, Actor actor, CancellationToken cancellationToken)
     {
-        var due = await db.WebhookEvents.AsNoTracking()
-            .Where(e => (e.Status == WebhookEventStatus.Failed || e.Status == WebhookEventStatus.Received) && e.NextAttemptAt <= now)
-            .OrderBy(e => e.NextAttemptAt)
-            .Select(e => new { e.Id, e.NextAttemptAt })
-            .Take(RetryBatchSize)
-            .ToListAsync(cancellationToken);
-
-        var processed = 0;
-        foreach (var row in due)
+        var eventId = await db.WebhookEvents.AsNoTracking().Where(e => e.Id == id).Select(e => e.EventId).FirstOrDefaultAsync(cancellationToken);
+        if (eventId is null)
         {
-            var lease = now + ClaimLease;
-            var claimed = await db.WebhookEvents
-                .Where(e => e.Id == row.Id && e.NextAttemptAt == row.NextAttemptAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.NextAttemptAt, lease), cancellationToken);
-            if (claimed == 1)
-            {
-                await ProcessAsync(row.Id, now, followUp: true, cancellationToken);
-                processed++;
-            }
+            return null;
         }
 
-        return processed;
+        await work.RunAsync(_ =>
+        {
+            audit.Record(actor, "webhook.replayed", eventId);
+            return Task.FromResult(Change.Of(eventId));
+        }, cancellationToken);
+        if (await inbox.ClaimAsync(id, clock.GetUtcNow(), condition: null, cancellationToken) is { } claim)
+        {
+            await ProcessAsync(claim, followUp: true, cancellationToken);
+        }
+
+        return await db.WebhookEvents.AsNoTracking().FirstAsync(e => e.Id == id, cancellationToken);
     }
 
-    private async Task<WebhookEventStatus?> ProcessAsync(Guid id, DateTimeOffset now, bool followUp, CancellationToken cancellationToken)
+    private async Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, bool followUp, CancellationToken cancellationToken)
     {
-        Outcome? outcome;
+        Outcome outcome;
         try
         {
             outcome = await work.RunAsync(async ct =>
             {
                 // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
-                var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == id) ?? await db.WebhookEvents.FirstOrDefaultAsync(e => e.Id == id, ct);
-                if (webhookEvent is null)
-                {
-                    return Change.Of<Outcome?>(null);
-                }
-
+                var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == claim.Id) ?? await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
                 // Marked processed first: a failure rolls it back with everything else.
                 webhookEvent.Attempts++;
                 webhookEvent.Status = WebhookEventStatus.Processed;
-                webhookEvent.ProcessedAt = now;
+                webhookEvent.ProcessedAt = claim.At;
                 webhookEvent.NextAttemptAt = null;
                 webhookEvent.LastError = null;
+                webhookEvent.ClaimedUntil = null;
                 var dispatched = await DispatchAsync(webhookEvent, ct);
                 webhookEvent.Status = dispatched.Status;
-                return Change.Of<Outcome?>(dispatched, dispatched.Events);
+                return Change.Of(dispatched, dispatched.Events);
             }, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return await MarkFailedAsync(id, now, ex, cancellationToken);
-        }
-
-        if (outcome is null)
-        {
-            return null;
+            return await RecordFailureAsync(claim, ex, cancellationToken);
         }
 
         WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToString()));
         if (followUp && outcome.KnownCallId is { } callId)
         {
-            await ProcessWaitingDetailsAsync(callId, now, cancellationToken);
+            await ProcessWaitingDetailsAsync(callId, claim.At, cancellationToken);
         }
 
         return outcome.Status;
@@ -158,56 +141,56 @@ internal sealed partial class OpenPhoneWebhookProcessor(
     private async Task ProcessWaitingDetailsAsync(string callId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var waiting = await db.WebhookEvents.AsNoTracking()
-            .Where(e => e.Status == WebhookEventStatus.Failed && CallDetailTypes.Contains(e.Type) && e.Body.Contains(callId))
+            .Where(e => e.Status == WebhookEventStatus.Failed && e.CallOpenPhoneId == callId)
             .Select(e => e.Id)
             .ToListAsync(cancellationToken);
         foreach (var id in waiting)
         {
-            await ProcessAsync(id, now, followUp: false, cancellationToken);
+            if (await inbox.ClaimAsync(id, now, e => e.Status == WebhookEventStatus.Failed, cancellationToken) is { } claim)
+            {
+                await ProcessAsync(claim, followUp: false, cancellationToken);
+            }
         }
     }
 
-    private async Task<WebhookEventStatus?> MarkFailedAsync(Guid id, DateTimeOffset now, Exception error, CancellationToken cancellationToken)
+    /// <summary>Failed (or dead after <see cref="MaxAttempts"/>), with the next attempt after a backoff; and the claim ends.</summary>
+    /// <remarks>When even this fails, the exception goes to the caller: nothing it can answer may claim the event is safe.</remarks>
+    private async Task<WebhookEventStatus> RecordFailureAsync(WebhookClaim claim, Exception error, CancellationToken cancellationToken)
     {
-        try
+        var failed = await work.RunAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            var webhookEvent = await db.WebhookEvents.FirstAsync(e => e.Id == id, cancellationToken);
+            var webhookEvent = await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
             webhookEvent.Attempts++;
             var dead = webhookEvent.Attempts >= MaxAttempts;
             webhookEvent.Status = dead ? WebhookEventStatus.Dead : WebhookEventStatus.Failed;
-            webhookEvent.NextAttemptAt = dead ? null : now + (BaseDelay * Math.Pow(2, webhookEvent.Attempts - 1));
+            webhookEvent.NextAttemptAt = dead ? null : claim.At + (BaseDelay * Math.Pow(2, webhookEvent.Attempts - 1));
+            webhookEvent.ClaimedUntil = null;
             var message = $"{error.GetType().Name}: {error.Message}";
             webhookEvent.LastError = message.Length <= 2000 ? message : message[..2000];
-            await db.SaveChangesAsync(cancellationToken);
-            WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", webhookEvent.Status.ToString()));
-            if (error is CallNotKnownYetException)
-            {
-                LogWaitingForCall(logger, webhookEvent.EventId, webhookEvent.Type);
-            }
-            else
-            {
-                LogProcessingFailed(logger, webhookEvent.EventId, webhookEvent.Type, webhookEvent.Attempts, webhookEvent.Status, error);
-            }
+            return Change.Of(webhookEvent);
+        }, cancellationToken);
 
-            return webhookEvent.Status;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", failed.Status.ToString()));
+        if (error is CallNotKnownYetException)
         {
-            // The event stays as it was (received or failed, with a next attempt): the retry job takes it up later.
-            LogCouldNotRecordFailure(logger, id, ex);
-            return null;
+            LogWaitingForCall(logger, failed.EventId, failed.Type);
         }
+        else
+        {
+            // The stack only where it tells something: a refusal's message is enough (and may quote a caller's phone
+            // number), and the unit of work has logged a database failure with its own.
+            var stack = error is DomainException or InvalidDataException or DbException or DbUpdateException ? null : error;
+            LogProcessingFailed(logger, failed.EventId, failed.Type, failed.Attempts, failed.Status, error.GetType().Name, stack);
+        }
+
+        return failed.Status;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} ({Type}) failed on attempt {Attempts}, now {Status}")]
-    private static partial void LogProcessingFailed(ILogger logger, string eventId, string type, int attempts, WebhookEventStatus status, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} ({Type}) failed on attempt {Attempts} with {Error}, now {Status}")]
+    private static partial void LogProcessingFailed(ILogger logger, string eventId, string type, int attempts, WebhookEventStatus status, string error, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {EventId} ({Type}) waits for its call to arrive")]
     private static partial void LogWaitingForCall(ILogger logger, string eventId, string type);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the failure of webhook event {Id}; the retry job will take it up")]
-    private static partial void LogCouldNotRecordFailure(ILogger logger, Guid id, Exception exception);
 
     /// <summary>Events: those the processor itself announces (a ringing call); KnownCallId: a call now on a timeline.</summary>
     private sealed record Outcome(WebhookEventStatus Status, IReadOnlyList<CrmEvent> Events, string? KnownCallId)

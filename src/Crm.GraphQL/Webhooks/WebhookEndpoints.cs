@@ -12,7 +12,8 @@ namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
 /// <c>POST /webhook/openphone</c>: outside staff authentication, protected by the signature and a rate limit.
-/// Verify the raw bytes, store the raw event, answer; processing failures are ours to retry, not OpenPhone's.
+/// Verify the raw bytes, store the raw event, process it, answer; processing failures are ours to retry, not
+/// OpenPhone's. A 200 is an answer that the event is on disk: OpenPhone does not deliver an answered event again.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -102,14 +103,18 @@ internal static partial class WebhookEndpoints
             return TypedResults.BadRequest("Not an OpenPhone event: a JSON object with id and type is expected.");
         }
 
-        var webhookEvent = new WebhookEvent { EventId = payload.Id, Type = payload.Type, ApiVersion = payload.ApiVersion?[..Math.Min(32, payload.ApiVersion.Length)], Body = text };
+        var webhookEvent = new WebhookEvent
+        {
+            EventId = payload.Id,
+            Type = payload.Type,
+            ApiVersion = payload.ApiVersion?[..Math.Min(32, payload.ApiVersion.Length)],
+            Body = text,
+            CallOpenPhoneId = payload.CallId is { Length: <= 100 } callId ? callId : null,
+        };
+        WebhookClaim? claim;
         try
         {
-            if (await inbox.StoreAsync(webhookEvent, http.RequestAborted) == StoreOutcome.Duplicate)
-            {
-                WebhookMetrics.Duplicates.Add(1);
-                return TypedResults.Ok();
-            }
+            claim = await inbox.StoreAsync(webhookEvent, http.RequestAborted);
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
         {
@@ -118,15 +123,22 @@ internal static partial class WebhookEndpoints
             return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
 
+        if (claim is null)
+        {
+            WebhookMetrics.Duplicates.Add(1);
+            return TypedResults.Ok();
+        }
+
         WebhookMetrics.Stored.Add(1);
         try
         {
-            // Not the request's token: a sender that hangs up must not cut processing in half. Failures leave the event failed.
-            await processor.ProcessAsync(webhookEvent.Id, CancellationToken.None);
+            // Not the request's token: a sender that hangs up must not cut processing in half. A failure is recorded
+            // on the event for the retry job; either commit is synchronous and flushes the stored row with it.
+            await processor.ProcessAsync(claim, CancellationToken.None);
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
         {
-            // The database failed even to record the failure, so the stored row may not be flushed yet: ask for a
+            // Neither the processing nor the failure committed, so the stored row may not be on disk: ask for a
             // redelivery. If the row is there, the redelivery is a duplicate (200) and the retry job processes it.
             LogProcessingDeferred(logger, payload.Id, ex);
             return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
@@ -175,7 +187,7 @@ internal static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook event {EventId} could not be stored; answered 503 so OpenPhone retries")]
     private static partial void LogStoreFailed(ILogger logger, string eventId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but the database failed during processing; answered 503 so OpenPhone retries")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but the database failed during processing and recording the failure; answered 503 so OpenPhone retries")]
     private static partial void LogProcessingDeferred(ILogger logger, string eventId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OpenPhone:AllowUnsignedWebhooks is on: unsigned webhook deliveries are accepted (Development only)")]

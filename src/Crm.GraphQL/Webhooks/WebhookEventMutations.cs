@@ -1,5 +1,4 @@
 using Crm.Data;
-using Crm.Data.Audit;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
 using Crm.GraphQL.Auth;
@@ -7,7 +6,6 @@ using Crm.GraphQL.Schema;
 using Crm.GraphQL.Server.Conventions;
 using GraphQL;
 using GraphQL.Types;
-using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL.Webhooks;
 
@@ -22,21 +20,10 @@ internal static class WebhookEventMutations
             .ResolveAsync(async ctx =>
             {
                 var id = NodeId.Decode(ctx.GetArgument<ReplayWebhookEventInput>("input").Id, "WebhookEvent");
-                var services = ctx.RequestServices!;
-                var db = services.GetRequiredService<CrmDbContext>();
-                if (await db.WebhookEvents.AsNoTracking().Where(e => e.Id == id).Select(e => e.EventId).FirstOrDefaultAsync(ctx.CancellationToken) is { } eventId)
-                {
-                    services.GetRequiredService<AuditLog>().Record(ctx.Actor(), "webhook.replayed", eventId);
-                    await db.SaveChangesAsync(ctx.CancellationToken);
-                }
-
-                if (await services.GetRequiredService<OpenPhoneWebhookProcessor>().ProcessAsync(id, ctx.CancellationToken) is null)
-                {
-                    return new ReplayWebhookEventPayload(null, [new NotFoundException("WebhookEvent", id)]);
-                }
-
-                var stored = await db.WebhookEvents.AsNoTracking().FirstAsync(e => e.Id == id, ctx.CancellationToken);
-                return new ReplayWebhookEventPayload(stored, null);
+                var replayed = await ctx.RequestServices!.GetRequiredService<OpenPhoneWebhookProcessor>().ReplayAsync(id, ctx.Actor(), ctx.CancellationToken);
+                return replayed is null
+                    ? new ReplayWebhookEventPayload(null, [new NotFoundException("WebhookEvent", id)])
+                    : new ReplayWebhookEventPayload(replayed, null);
             });
     }
 }

@@ -35,6 +35,12 @@ public sealed class OpenPhonePayload
 
     public DateTimeOffset? CreatedAt { get; }
 
+    /// <summary>The call a call event is about (<c>AC…</c>), in whichever shape the delivery names it; null for other events.</summary>
+    public string? CallId => Type.StartsWith("call.", StringComparison.Ordinal) ? DetailsCallId ?? Str(_resource, "id") : null;
+
+    /// <summary>A recording, summary or transcript names its call; a whole call object does not.</summary>
+    private string? DetailsCallId => Str(_resource, "callId") ?? Str(_context, "callId");
+
     /// <summary>Reads the envelope; false when the body is not a JSON object with a type.</summary>
     public static bool TryParse(string body, string? fallbackId, out OpenPhonePayload payload)
     {
@@ -129,7 +135,7 @@ public sealed class OpenPhonePayload
     /// <summary>A recording, summary or transcript; with the call's own fields when the delivery is a whole call object.</summary>
     public CallDetails ToCallDetails()
     {
-        var callId = Str(_resource, "callId") ?? Str(_context, "callId");
+        var callId = DetailsCallId;
         var isCall = callId is null && Str(_resource, "id") is not null && (From() is not null || To().Count > 0);
         callId ??= RequiredId("id");
 

@@ -1,11 +1,14 @@
+using Crm.Data.Webhooks;
+
 namespace Crm.Jobs.Webhooks;
 
 /// <summary>
 /// Turns stored webhook events into domain operations. The webhook feature implements it, beside the endpoint that
-/// processes each delivery on the request path; the retry job here only schedules it.
+/// processes each delivery on the request path; the retry job here only finds, claims and hands over due events.
 /// </summary>
 public interface IWebhookEventProcessor
 {
-    /// <summary>Retries every due event (failed, or stored and never processed); returns how many it processed.</summary>
-    Task<int> RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>Processes a claimed event and ends the claim: processed, ignored, or failed with its next attempt.</summary>
+    /// <remarks>Throws when the database failed even to record a failure; the claim then holds until its lease runs out.</remarks>
+    Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, CancellationToken cancellationToken);
 }

@@ -1,11 +1,17 @@
-using System.Diagnostics;
+using System.Data.Common;
 using System.Net;
+using Crm.Data;
 using Crm.Data.Activities;
 using Crm.Data.Conversations;
 using Crm.Data.Webhooks;
+using Crm.Jobs.Webhooks;
 using Crm.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Snapshooter.Xunit;
 
 namespace Crm.Tests.Webhooks;
@@ -24,7 +30,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
 
-        await PgCtlAsync("stop", "-m", "fast");
+        await PostgresServer.StopAsync("fast");
         try
         {
             using var down = await _sender.PostLegacyAsync(body);
@@ -32,7 +38,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         }
         finally
         {
-            await PgCtlAsync("start", "-w", "-l", Path.Combine(Environment.GetEnvironmentVariable("CRM_TEST_PG_DATA")!, "..", "postgres.log"));
+            await PostgresServer.StartAsync();
         }
 
         using var back = await _sender.PostLegacyAsync(body);
@@ -40,6 +46,52 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync(e => e.EventId == "EVc67ec998b35c41d388af50799aeeba3e"));
         Assert.Equal(WebhookEventStatus.Processed, stored.Status);
+    }
+
+    [Fact]
+    public async Task EveryDeliveryAnswered200SurvivesPostgreSqlStoppingAsInACrashRightAfter()
+    {
+        var template = WebhookSender.Sample("message.received.json");
+        var ids = Enumerable.Range(0, 40).Select(i => $"EVburst{i:D2}").ToList();
+        var bodies = ids.Select((id, i) => Payloads.WithEventId(template, id)
+            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACburst{i:D2}", StringComparison.Ordinal)
+            .Replace("+19876543210", $"+1617555{i:D4}", StringComparison.Ordinal));
+
+        var responses = await Task.WhenAll(bodies.Select(body => _sender.PostLegacyAsync(body)));
+        await PostgresServer.StopAsync("immediate");
+        await PostgresServer.StartAsync();
+        // Every pool still holds connections to the killed server: drop them, for this test and the ones after it.
+        NpgsqlConnection.ClearAllPools();
+
+        var answered = ids.Where((_, i) => responses[i].StatusCode == HttpStatusCode.OK).ToList();
+        Array.ForEach(responses, r => r.Dispose());
+        var found = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => answered.Contains(e.EventId)).ToListAsync());
+        Assert.Equal(ids.Count, answered.Count);
+        Assert.Equal(answered, found.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        // A 200 waited for the processing's commit, so that survived too.
+        Assert.All(found, e => Assert.Equal(WebhookEventStatus.Processed, e.Status));
+    }
+
+    [Fact]
+    public async Task WhenProcessingAndRecordingTheFailureBothFailTheDeliveryIs503AndARedeliveryIsNotLost()
+    {
+        var fault = new FailingWebhookUpdates();
+        await using var factory = new FaultyDatabaseFactory(PostgresFixture.Settings(), fault);
+        var sender = new WebhookSender(factory.CreateClient());
+        var body = WebhookSender.Sample("message.received.json");
+
+        using var refused = await sender.PostLegacyAsync(body);
+        fault.Enabled = false;
+        using var redelivered = await sender.PostLegacyAsync(body);
+
+        // The stored row survived and still belongs to the refused request until its claim runs out.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, redelivered.StatusCode);
+        var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal((WebhookEventStatus.Received, 0, 2), (stored.Status, stored.Attempts, stored.Deliveries));
+        await using var scope = factory.Services.CreateAsyncScope();
+        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(stored.ReceivedAt + WebhookInbox.UnprocessedGrace, default));
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
     }
 
     [Fact]
@@ -155,32 +207,43 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         Assert.Equal(1, list["webhookEvents"]!["totalCount"]!.GetValue<int>());
         Assert.Equal("call.summary.completed", failedEvent["type"]!.GetValue<string>());
     }
+}
 
-    private static async Task PgCtlAsync(params string[] arguments)
+/// <summary>Fails every statement that writes an inbox row's new state: processing, and recording a failure.</summary>
+internal sealed class FailingWebhookUpdates : DbCommandInterceptor
+{
+    public bool Enabled { get; set; } = true;
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        var bin = Environment.GetEnvironmentVariable("CRM_TEST_PG_BIN") ?? throw new InvalidOperationException("CRM_TEST_PG_BIN is not set: run with scripts/test.sh.");
-        var data = Environment.GetEnvironmentVariable("CRM_TEST_PG_DATA")!;
-        var user = Environment.GetEnvironmentVariable("CRM_TEST_PG_USER") ?? Environment.UserName;
-        var pgCtl = Path.Combine(bin, "pg_ctl");
-        // PostgreSQL refuses to run as root: scripts/test.sh runs it as another user, and so must we.
-        var asOther = user != Environment.UserName;
-        var start = new ProcessStartInfo(asOther ? "runuser" : pgCtl) { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true };
-        if (asOther)
-        {
-            foreach (var argument in new[] { "-u", user, "--", pgCtl })
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
+        Fail(command);
+        return ValueTask.FromResult(result);
+    }
 
-        foreach (var argument in arguments.Take(1).Concat(["-D", data]).Concat(arguments.Skip(1)))
-        {
-            start.ArgumentList.Add(argument);
-        }
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Fail(command);
+        return ValueTask.FromResult(result);
+    }
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"pg_ctl {string.Join(' ', arguments)} failed: {output}");
+    private void Fail(DbCommand command)
+    {
+        if (Enabled && command.CommandText.Contains("UPDATE \"WebhookEvents\"", StringComparison.Ordinal))
+        {
+            throw new NpgsqlException("Injected: the database went away.");
+        }
     }
 }
+
+/// <summary>The shared host's configuration, with an interceptor on its database context.</summary>
+internal sealed class FaultyDatabaseFactory(IReadOnlyDictionary<string, string?> settings, IInterceptor interceptor) : CrmApiFactory(settings)
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.ConfigureDbContext<PostgresCrmDbContext>(o => o.AddInterceptors(interceptor)));
+    }
+}
+

@@ -4,6 +4,7 @@ using Crm.Data.Conversations;
 using Crm.Data.Events;
 using Crm.Data.Webhooks;
 using Crm.GraphQL.Webhooks;
+using Crm.Jobs.Webhooks;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -158,6 +159,62 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
         Assert.All(await Fixture.QueryAsync(db => db.WebhookEvents.ToListAsync()), e => Assert.Equal(2, e.Attempts));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AReplayAndTheRetryJobAtOnceProcessAnEventOnce(bool replayFirst)
+    {
+        using (var response = await _sender.PostLegacyAsync(WebhookSender.Sample("call.summary.completed.json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var failed = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        // The call arrives by a path that does not look for waiting details: only a replay or a retry attaches the summary.
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            var call = new CallFact(Payloads.SummarizedCallId, ActivityDirection.Incoming, "+19876543210", [], "completed", failed.ReceivedAt, failed.ReceivedAt, null, null, null, [], "PN1ZmRMzlx", null);
+            await scope.ServiceProvider.GetRequiredService<TimelineOperations>().RecordCallAsync(call, default);
+        }
+
+        var activityId = await Fixture.QueryAsync(db => db.Activities.Select(a => a.Id).SingleAsync());
+        var bus = Fixture.Factory.Services.GetRequiredService<IEventBus>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var updates = CountUpdatesAsync(bus.SubscribeAsync(ActivityUpdated.TopicName, cts.Token), activityId);
+        Task<GraphQLResponse> Replay() => Client.PostAsync(
+            "mutation($id: ID!) { replayWebhookEvent(input: { id: $id }) { webhookEvent { status } } }",
+            new { id = Crm.GraphQL.Schema.NodeId.Encode("WebhookEvent", failed.Id) });
+        Task<int> Retry() => RetryAsync(failed.NextAttemptAt!.Value);
+
+        // The first one in holds the event while it waits for the call's row; the second tries while it waits.
+        await using (var held = await HeldRowLock.AcquireAsync("Activities", activityId))
+        {
+            Task first = replayFirst ? Replay() : Retry();
+            await HeldRowLock.WaitForWaitersAsync(1);
+            Task second = replayFirst ? Retry() : Replay();
+            await HeldRowLock.WaitForWaitersAsync(2, done: second);
+            await held.ReleaseAsync();
+            await Task.WhenAll(first, second);
+        }
+
+        await bus.PublishAsync(new ActivityUpdated(Guid.Empty, Guid.Empty), default);
+        Assert.Equal(1, await updates);
+        var processed = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal((WebhookEventStatus.Processed, 2, null), (processed.Status, processed.Attempts, processed.ClaimedUntil));
+    }
+
+    /// <summary>Updates of one activity, until the empty id that the test publishes last.</summary>
+    private static async Task<int> CountUpdatesAsync(IAsyncEnumerable<CrmEvent> events, Guid activityId)
+    {
+        var count = 0;
+        await foreach (var update in events.OfType<ActivityUpdated>().TakeWhile(e => e.ActivityId != Guid.Empty))
+        {
+            count += update.ActivityId == activityId ? 1 : 0;
+        }
+
+        return count;
+    }
+
     [Fact]
     public async Task AnIncomingRingingCallPublishesWhoIsCallingAndStoresNothingElse()
     {
@@ -224,8 +281,7 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
     private async Task<int> RetryAsync(DateTimeOffset now)
     {
         await using var scope = Fixture.Factory.Services.CreateAsyncScope();
-        var processor = ActivatorUtilities.CreateInstance<OpenPhoneWebhookProcessor>(scope.ServiceProvider, new FixedClock(now));
-        return await processor.RetryDueAsync(now, default);
+        return await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(now, default);
     }
 
     /// <summary>The timeline rows without the inbox, which differs by design between orders (attempt counts).</summary>

@@ -1,7 +1,7 @@
 using System.Net;
 using Crm.Data;
 using Crm.Data.Webhooks;
-using Crm.GraphQL.Webhooks;
+using Crm.Jobs.Webhooks;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,8 +37,7 @@ public sealed class WebhookSqliteTests
             var failed = await db.WebhookEvents.AsNoTracking().SingleAsync(e => e.Status == WebhookEventStatus.Failed);
 
             var now = failed.NextAttemptAt!.Value;
-            var processor = ActivatorUtilities.CreateInstance<OpenPhoneWebhookProcessor>(scope.ServiceProvider, new FixedClock(now));
-            Assert.Equal(1, await processor.RetryDueAsync(now, default));
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(now, default));
 
             var retried = await db.WebhookEvents.AsNoTracking().SingleAsync(e => e.Id == failed.Id);
             Assert.Equal((WebhookEventStatus.Failed, 2), (retried.Status, retried.Attempts));

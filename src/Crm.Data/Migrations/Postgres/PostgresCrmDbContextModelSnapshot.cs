@@ -522,6 +522,16 @@ namespace Crm.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("CallOpenPhoneId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Deliveries")
+                        .HasColumnType("integer");
+
                     b.Property<string>("EventId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -551,6 +561,8 @@ namespace Crm.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CallOpenPhoneId");
 
                     b.HasIndex("EventId")
                         .IsUnique();

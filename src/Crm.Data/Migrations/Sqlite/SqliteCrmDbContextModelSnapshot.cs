@@ -517,6 +517,16 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CallOpenPhoneId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClaimedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Deliveries")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("EventId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -546,6 +556,8 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CallOpenPhoneId");
 
                     b.HasIndex("EventId")
                         .IsUnique();
