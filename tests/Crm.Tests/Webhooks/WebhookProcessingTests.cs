@@ -183,7 +183,7 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
         var updates = CountUpdatesAsync(bus.SubscribeAsync(ActivityUpdated.TopicName, cts.Token), activityId);
         Task<GraphQLResponse> Replay() => Client.PostAsync(
             "mutation($id: ID!) { replayWebhookEvent(input: { id: $id }) { webhookEvent { status } } }",
-            new { id = Crm.GraphQL.Schema.NodeId.Encode("WebhookEvent", failed.Id) });
+            new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("WebhookEvent", failed.Id) });
         Task<int> Retry() => RetryAsync(failed.NextAttemptAt!.Value);
 
         // The first one in holds the event while it waits for the call's row; the second tries while it waits.
