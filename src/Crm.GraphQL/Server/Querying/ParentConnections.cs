@@ -71,11 +71,22 @@ internal static class ParentConnections
             // For each parent, its first rows: EF Core turns the correlated Take into ROW_NUMBER() OVER (PARTITION BY
             // parent), over only these parents' rows (the window would otherwise number the whole table). The outer
             // order is the page's too, so each parent's rows arrive in page order, which GroupBy below keeps.
-            var parent = Expression.Parameter(typeof(TKey), "parent");
-            var ofParent = Expression.Lambda<Func<T, bool>>(Expression.Equal(_parentKey.Body, parent), _parentKey.Parameters);
-            var firstRows = _plan.Order(_plan.Seek(Of(parents)).Where(ofParent)).Take(_plan.Size + 1);
-            var windowed = Of(parents).Select(_parentKey).Distinct().SelectMany(Expression.Lambda<Func<TKey, IEnumerable<T>>>(firstRows.Expression, parent));
-            var rows = await _plan.WithKeys(_plan.Order(windowed)).ToListAsync(cancellationToken);
+            List<KeyedRow<T>> rows;
+            if (parents.Count == 1)
+            {
+                // One parent (contact(id) { activities }): the plain keyset query, without the window's extra steps.
+                var only = Expression.Equal(_parentKey.Body, FilterOperations.Parameter(parents.First(), typeof(TKey)));
+                var ofOnly = _source.Where(Expression.Lambda<Func<T, bool>>(only, _parentKey.Parameters));
+                rows = await _plan.WithKeys(_plan.Order(_plan.Seek(ofOnly))).Take(_plan.Size + 1).ToListAsync(cancellationToken);
+            }
+            else
+            {
+                var parent = Expression.Parameter(typeof(TKey), "parent");
+                var ofParent = Expression.Lambda<Func<T, bool>>(Expression.Equal(_parentKey.Body, parent), _parentKey.Parameters);
+                var firstRows = _plan.Order(_plan.Seek(Of(parents)).Where(ofParent)).Take(_plan.Size + 1);
+                var windowed = Of(parents).Select(_parentKey).Distinct().SelectMany(Expression.Lambda<Func<TKey, IEnumerable<T>>>(firstRows.Expression, parent));
+                rows = await _plan.WithKeys(_plan.Order(windowed)).ToListAsync(cancellationToken);
+            }
 
             var parentOf = _parentKey.Compile();
             var byParent = rows.GroupBy(r => parentOf(r.Row)).ToDictionary(g => g.Key, g => g.ToList());
