@@ -33,7 +33,7 @@ public static class HostingExtensions
     /// The typed client for OpenPhone's API with its resilience pipeline: retries with jitter on 429/5xx/timeouts honouring
     /// Retry-After, an attempt and a total timeout and a circuit breaker, tunable under <c>OpenPhone:Resilience</c>.
     /// </summary>
-    private static void AddOpenPhoneClient(this IHostApplicationBuilder builder)
+    internal static void AddOpenPhoneClient(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<OpenPhoneApiOptions>().BindConfiguration(OpenPhoneApiOptions.Section)
             .Validate(o => Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", "OpenPhone:ApiBaseUrl must be an absolute http(s) URL.")
