@@ -2,6 +2,7 @@ using System.Net;
 using Coravel;
 using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,7 +42,7 @@ public static class HostingExtensions
             .ValidateOnStart();
         // The host replaces it with its simulator when no API key is configured.
         builder.Services.TryAddSingleton<IOpenPhoneEndpoint, ConfiguredOpenPhoneEndpoint>();
-        builder.Services.AddHttpClient<OpenPhoneClient>((services, http) =>
+        var resilience = builder.Services.AddHttpClient<OpenPhoneClient>((services, http) =>
             {
                 var endpoint = services.GetRequiredService<IOpenPhoneEndpoint>();
                 http.BaseAddress = endpoint.BaseAddress;
@@ -53,9 +54,14 @@ public static class HostingExtensions
             })
             // Already the default since .NET 9, said here so the key in Authorization can never reach a Trace log.
             .RedactLoggedHeaders(_ => true)
-            .AddStandardResilienceHandler()
-            .Configure(builder.Configuration.GetSection($"{OpenPhoneApiOptions.Section}:Resilience"))
-            .Configure(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage())));
+            .AddStandardResilienceHandler();
+        var settings = builder.Configuration.GetSection($"{OpenPhoneApiOptions.Section}:Resilience");
+        if (settings.Exists())
+        {
+            resilience.Configure(settings);
+        }
+
+        resilience.Configure(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage())));
     }
 
     /// <summary>
