@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +19,8 @@ namespace Crm.OpenPhoneSimulator;
 /// </summary>
 public static partial class SimulatorEndpoints
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Relaxed escaping: OpenPhone writes "+1…" literally, not "\u002B1…".
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly string[] SummaryLines = ["The customer described a crack in the basement wall."];
     private static readonly string[] NextSteps = ["Book an inspection."];
