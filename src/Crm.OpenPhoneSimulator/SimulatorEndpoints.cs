@@ -170,7 +170,12 @@ public static partial class SimulatorEndpoints
         return Results.Json(new { data = message }, Json, statusCode: 202);
     }
 
-    private static IResult ListMessages(HttpRequest request, SimulatedAccount account)
+    private static IResult ListMessages(HttpRequest request, SimulatedAccount account) => ListHistory(request, account, account.Messages);
+
+    private static IResult ListCalls(HttpRequest request, SimulatedAccount account) => ListHistory(request, account, account.Calls);
+
+    /// <summary>Messages or calls of one line with one participant, as <c>GET /v1/messages</c> and <c>GET /v1/calls</c> filter them.</summary>
+    private static IResult ListHistory<T>(HttpRequest request, SimulatedAccount account, Func<SimLine, string, DateTimeOffset?, DateTimeOffset?, IReadOnlyList<T>> read)
     {
         if (LineAndParticipant(request, account, out var line, out var participant, out var failure) is false)
         {
@@ -182,22 +187,7 @@ public static partial class SimulatorEndpoints
             return Invalid("/createdAfter", "Expected an ISO-8601 date-time.");
         }
 
-        return Paged(request, account.Messages(line!, participant!, after, before), 100);
-    }
-
-    private static IResult ListCalls(HttpRequest request, SimulatedAccount account)
-    {
-        if (LineAndParticipant(request, account, out var line, out var participant, out var failure) is false)
-        {
-            return failure!;
-        }
-
-        if (!TryTime(request, "createdAfter", out var after) || !TryTime(request, "createdBefore", out var before))
-        {
-            return Invalid("/createdAfter", "Expected an ISO-8601 date-time.");
-        }
-
-        return Paged(request, account.Calls(line!, participant!, after, before), 100);
+        return Paged(request, read(line!, participant!, after, before), 100);
     }
 
     private static IResult ListConversations(HttpRequest request, SimulatedAccount account) =>
