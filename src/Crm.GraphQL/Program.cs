@@ -3,15 +3,24 @@ using Crm.GraphQL;
 using Crm.GraphQL.Admin;
 using Crm.GraphQL.Auth;
 using Crm.GraphQL.Health;
+using Crm.GraphQL.OpenPhone;
 using Crm.GraphQL.Server;
 using Crm.GraphQL.Webhooks;
 using Crm.Jobs;
+using Crm.OpenPhoneSimulator;
+
+if (args is ["simulator", .. var simulatorArgs])
+{
+    await SimulatorHost.RunAsync(simulatorArgs);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCrmData();
 builder.AddCrmJobs();
 builder.AddCrmGraphQL();
 builder.AddWebhooks();
+builder.AddOpenPhoneMode();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
@@ -27,6 +36,7 @@ app.MapAuthEndpoints();
 app.MapGraphQLEndpoint().RequireRateLimiting(AuthSetup.RequestPolicy);
 app.MapHealthEndpoints();
 app.MapWebhooks();
+app.MapOpenPhoneMode();
 app.LogUrlsOnStart();
 
 await app.RunAsync();

@@ -1,7 +1,13 @@
+using System.Net;
 using Coravel;
+using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Crm.Jobs;
 
@@ -20,8 +26,52 @@ public static class HostingExtensions
         }
 
         builder.Services.AddTransient<RetryWebhooksJob>();
+        builder.AddOpenPhoneClient();
         return builder;
     }
+
+    /// <summary>
+    /// The typed client for OpenPhone's API with its resilience pipeline: retries with jitter on 429/5xx/timeouts honouring
+    /// Retry-After, an attempt and a total timeout and a circuit breaker, tunable under <c>OpenPhone:Resilience</c>.
+    /// </summary>
+    internal static void AddOpenPhoneClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OpenPhoneApiOptions>().BindConfiguration(OpenPhoneApiOptions.Section)
+            .Validate(o => Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", "OpenPhone:ApiBaseUrl must be an absolute http(s) URL.")
+            .Validate(o => o.RequestsPerSecond > 0, "OpenPhone:RequestsPerSecond must be positive.")
+            .ValidateOnStart();
+        // The host replaces it with its simulator when no API key is configured.
+        builder.Services.TryAddSingleton<IOpenPhoneEndpoint, ConfiguredOpenPhoneEndpoint>();
+        var resilience = builder.Services.AddHttpClient<OpenPhoneClient>((services, http) =>
+            {
+                var endpoint = services.GetRequiredService<IOpenPhoneEndpoint>();
+                http.BaseAddress = endpoint.BaseAddress;
+                if (!string.IsNullOrEmpty(endpoint.ApiKey))
+                {
+                    // The raw key, no "Bearer" (openphone-api.md §4.1).
+                    http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", endpoint.ApiKey);
+                }
+            })
+            // Already the default since .NET 9, said here so the key in Authorization can never reach a Trace log.
+            .RedactLoggedHeaders(_ => true)
+            .AddStandardResilienceHandler();
+        var settings = builder.Configuration.GetSection($"{OpenPhoneApiOptions.Section}:Resilience");
+        if (settings.Exists())
+        {
+            resilience.Configure(settings);
+        }
+
+        resilience.Configure(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage())));
+    }
+
+    /// <summary>
+    /// A send has no idempotency key: after a timeout, a 5xx or a dropped connection OpenPhone may have sent it, so only
+    /// a 429 (refused before anything happened) is retried; reconciling the rest is the outbound pipe's job. Reads retry on
+    /// every transient failure.
+    /// </summary>
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage? request) =>
+        outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
+        || (request?.Method != HttpMethod.Post && HttpClientResiliencePredicates.IsTransient(outcome));
 
     /// <summary>Every schedule of the system, in one place.</summary>
     public static IServiceProvider UseCrmSchedule(this IServiceProvider services)

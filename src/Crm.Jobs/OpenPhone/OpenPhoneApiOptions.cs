@@ -1,0 +1,36 @@
+namespace Crm.Jobs.OpenPhone;
+
+/// <summary>Settings under <c>OpenPhone</c> for calling OpenPhone's REST API (openphone-api.md §4).</summary>
+public sealed class OpenPhoneApiOptions
+{
+    public const string Section = "OpenPhone";
+
+    public const string DefaultApiBaseUrl = "https://api.openphone.com";
+
+    /// <summary>The workspace's API key, sent raw in <c>Authorization</c>. Unset: the server uses its own simulator.</summary>
+    public string? ApiKey { get; set; }
+
+    public string ApiBaseUrl { get; set; } = DefaultApiBaseUrl;
+
+    /// <summary>The line (<c>PN…</c>) a text leaves from when neither its conversation nor the caller names one (the outbound pipe).</summary>
+    public string? DefaultPhoneNumberId { get; set; }
+
+    /// <summary>OpenPhone's limit per API key, shared by every instance (the outbound pipe).</summary>
+    public int RequestsPerSecond { get; set; } = 10;
+}
+
+/// <summary>Where the client sends its requests and with which key: the configured API, or the embedded simulator.</summary>
+public interface IOpenPhoneEndpoint
+{
+    /// <summary>Resolved for each client, so an endpoint may learn its address only once the server listens.</summary>
+    Uri BaseAddress { get; }
+
+    string? ApiKey { get; }
+}
+
+internal sealed class ConfiguredOpenPhoneEndpoint(Microsoft.Extensions.Options.IOptions<OpenPhoneApiOptions> options) : IOpenPhoneEndpoint
+{
+    public Uri BaseAddress { get; } = new(options.Value.ApiBaseUrl.TrimEnd('/') + "/");
+
+    public string? ApiKey => options.Value.ApiKey;
+}
