@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using System.Threading.RateLimiting;
 using Crm.Data.Webhooks;
+using Crm.GraphQL.Server.Http;
 using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -82,7 +83,7 @@ internal static partial class WebhookEndpoints
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("Crm.Webhooks");
-        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        var body = await RequestBodies.ReadCappedAsync(http.Request, MaxBodyBytes, http.RequestAborted);
         if (body is null)
         {
             return Reject(logger, http, "TooLarge", StatusCodes.Status413PayloadTooLarge);
@@ -152,30 +153,6 @@ internal static partial class WebhookEndpoints
         WebhookMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
         LogRejected(logger, status, reason, http.Connection.RemoteIpAddress?.ToString());
         return TypedResults.StatusCode(status);
-    }
-
-    /// <summary>The raw body, read once; null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused with {Status}: {Reason} (from {RemoteAddress})")]

@@ -51,28 +51,15 @@ internal static class GraphQLHttpRequest
             return (null, StatusCodes.Status415UnsupportedMediaType, RequestError($"Send the request as {Json} in UTF-8.", "UNSUPPORTED_MEDIA_TYPE"));
         }
 
-        if (http.ContentLength > maxBytes)
+        if (await RequestBodies.ReadCappedAsync(http, maxBytes, http.HttpContext.RequestAborted) is not { } body)
         {
             return (null, StatusCodes.Status413PayloadTooLarge, RequestError($"The request is larger than {maxBytes} bytes.", "REQUEST_TOO_LARGE"));
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await http.Body.ReadAsync(chunk, http.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                return (null, StatusCodes.Status413PayloadTooLarge, RequestError($"The request is larger than {maxBytes} bytes.", "REQUEST_TOO_LARGE"));
-            }
-
-            buffer.Write(chunk, 0, read);
         }
 
         JsonElement root;
         try
         {
-            using var document = JsonDocument.Parse(buffer.ToArray());
+            using var document = JsonDocument.Parse(body);
             root = document.RootElement.Clone();
         }
         catch (JsonException)

@@ -49,7 +49,7 @@ public static class Keyset
     public static async Task<Page<T>> PageAsync<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, PageRequest request, CancellationToken cancellationToken)
     {
         var plan = KeysetPlan<T>.For(keys, request);
-        var rows = await plan.WithKeys(plan.Order(plan.Seek(source))).Take(plan.Size + 1).ToListAsync(cancellationToken);
+        var rows = await plan.Rows(source).ToListAsync(cancellationToken);
         return plan.ToPage(rows, () => new DeferredResult<int>(ct => source.CountAsync(ct)));
     }
 
@@ -94,6 +94,9 @@ internal sealed class KeysetPlan<T>
     public int Size { get; }
 
     public static KeysetPlan<T> For(IReadOnlyList<SortKey<T>> keys, PageRequest request) => new(keys, request);
+
+    /// <summary>The page's rows of <paramref name="source"/> with their keys, and one more to learn whether more follow.</summary>
+    public IQueryable<KeyedRow<T>> Rows(IQueryable<T> source) => WithKeys(Order(Seek(source))).Take(Size + 1);
 
     /// <summary>Only the rows between the cursors.</summary>
     public IQueryable<T> Seek(IQueryable<T> source)

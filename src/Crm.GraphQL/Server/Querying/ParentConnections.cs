@@ -77,7 +77,7 @@ internal static class ParentConnections
                 // One parent (contact(id) { activities }): the plain keyset query, without the window's extra steps.
                 var only = Expression.Equal(_parentKey.Body, FilterOperations.Parameter(parents.First(), typeof(TKey)));
                 var ofOnly = _source.Where(Expression.Lambda<Func<T, bool>>(only, _parentKey.Parameters));
-                rows = await _plan.WithKeys(_plan.Order(_plan.Seek(ofOnly))).Take(_plan.Size + 1).ToListAsync(cancellationToken);
+                rows = await _plan.Rows(ofOnly).ToListAsync(cancellationToken);
             }
             else
             {
