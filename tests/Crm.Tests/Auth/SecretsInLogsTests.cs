@@ -52,4 +52,38 @@ public sealed class SecretsInLogsTests(PostgresFixture fixture) : PostgresTest(f
             Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task TextingLogsNeitherTheOpenPhoneKeyNorTheTextNorTheNumber()
+    {
+        await using var host = await Outbound.OutboundHost.StartAsync();
+        var (_, conversations) = await host.ArrangeAsync(3);
+        var client = await host.ClientAsync();
+        // One refused for good, one answered with a 500 then reconciled and sent, one sent at once: every log path of a send.
+        host.Simulator.Traffic.Script([
+            new Crm.OpenPhoneSimulator.ScriptedFault(Crm.OpenPhoneSimulator.FaultKind.Status, "POST /v1/messages", Status: 400, Message: "Invalid recipient"),
+            new Crm.OpenPhoneSimulator.ScriptedFault(Crm.OpenPhoneSimulator.FaultKind.ServerError, "POST /v1/messages")]);
+        var ids = new List<Guid>();
+        foreach (var conversation in conversations)
+        {
+            var sent = await client.DataAsync(
+                "mutation($id: ID!) { sendMessage(input: { conversationId: $id, body: \"Secret-ish quote 9182\" }) { activity { id } } }",
+                new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("Conversation", conversation.Id) });
+            ids.Add(Crm.GraphQL.Server.Conventions.NodeId.Decode(sent["sendMessage"]!["activity"]!["id"]!.GetValue<string>(), "Activity"));
+        }
+
+        await host.WaitForAsync(ids[0], Crm.Data.Activities.MessageStatus.Failed);
+        await host.WaitForAsync(ids[2], Crm.Data.Activities.MessageStatus.Sent);
+        // After its backoff (2 s): the reconciling list names the number in its query string.
+        await host.WaitForAsync(ids[1], Crm.Data.Activities.MessageStatus.Sent);
+
+        var logs = string.Join("\n", host.Root.Logs.Entries.Select(e => $"{e.Message} {e.Exception}"));
+        Assert.Contains("failed permanently", logs, StringComparison.Ordinal);
+        Assert.Contains("will be retried", logs, StringComparison.Ordinal);
+        Assert.Contains("GET", logs, StringComparison.Ordinal);
+        foreach (var secret in new[] { OpenPhone.SimulatorServer.ApiKey, "Secret-ish quote", "6175551000", "6175551001", "6175551002" })
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+        }
+    }
 }

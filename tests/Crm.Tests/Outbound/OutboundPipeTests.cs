@@ -199,6 +199,31 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
     }
 
     [Fact]
+    public async Task ADeliveryReportThatOvertakesTheSenderIsThatTextAndEndsItsSend()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await OutboundHost.StartAsync(clock: clock, simulatorSettings: new Dictionary<string, string?> { ["OpenPhone:Simulator:DeliveryDelay"] = "00:00:00" });
+        var (_, conversations) = await host.ArrangeAsync();
+        var client = await host.ClientAsync();
+        host.Simulator.Traffic.Script([new ScriptedFault(FaultKind.AcceptThenCrash, Send)]);
+
+        var id = ActivityId((await client.DataAsync(SendMutation, Input(new { conversationId = NodeId.Encode("Conversation", conversations[0].Id), body = "Quote: $450" })))["sendMessage"]!);
+        var delivered = await host.WaitForAsync(id, MessageStatus.Delivered);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        ClaimResult next;
+        await using (var scope = host.App.Services.CreateAsyncScope())
+        {
+            next = await scope.ServiceProvider.GetRequiredService<OutboundOperations>().ClaimNextAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+        }
+
+        Assert.Equal(Assert.Single(host.SentTo(0)).Id, delivered.OpenPhoneId);
+        Assert.Equal(1, await host.QueryAsync(db => db.Activities.CountAsync()));
+        Assert.Equal(OutboundState.Done, (await host.OutboxAsync(id)).State);
+        Assert.Null(next.Claim);
+        Assert.Equal((1L, 0L), (host.Requests(Send), host.Requests(List)));
+    }
+
+    [Fact]
     public async Task ATextLeftSendingByACrashedInstanceIsReconciledOnceItsLeaseRunsOut()
     {
         await using var crashed = await OutboundHost.StartAsync(workers: 0);
@@ -271,6 +296,26 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
 
         Snapshot.Match(Newtonsoft.Json.Linq.JToken.Parse(new JsonArray(cancelled.DeepClone(), again.DeepClone(), retried.DeepClone()).ToJsonString()));
         Assert.Equal(0L, sender.Requests(Send));
+    }
+
+    [Fact]
+    public async Task AStaffTextGoesAheadOfBulkTextsQueuedBeforeIt()
+    {
+        await using var host = await OutboundHost.StartAsync(workers: 0);
+        var (_, conversations) = await host.ArrangeAsync(3);
+        await using var scope = host.App.Services.CreateAsyncScope();
+        var outbound = scope.ServiceProvider.GetRequiredService<OutboundOperations>();
+        var bulk1 = await outbound.EnqueueAsync(new SendRequest(conversations[0].Id, null, null, "Spring campaign", null, OutboundPriority.Bulk), CancellationToken.None);
+        var bulk2 = await outbound.EnqueueAsync(new SendRequest(conversations[1].Id, null, null, "Spring campaign", null, OutboundPriority.Bulk), CancellationToken.None);
+        var staff = await outbound.EnqueueAsync(new SendRequest(conversations[2].Id, null, null, "Running 10 minutes late", null), CancellationToken.None);
+
+        var order = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            order.Add((await outbound.ClaimNextAsync(TimeSpan.FromMinutes(1), CancellationToken.None)).Claim!.ActivityId);
+        }
+
+        Assert.Equal([staff.Id, bulk1.Id, bulk2.Id], order);
     }
 
     private static object Input(object input) => new { input };

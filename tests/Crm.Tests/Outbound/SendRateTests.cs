@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Crm.Jobs.OpenPhone;
+using Crm.Jobs.Outbound;
+using Crm.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Crm.Tests.Outbound;
+
+/// <summary>The pace every request to OpenPhone keeps: never more than the limit in any one second, across instances.</summary>
+public sealed class SendRateTests(PostgresFixture fixture) : PostgresTest(fixture)
+{
+    [Fact]
+    public async Task InProcessTurnsAreSpacedJustWiderThanTheLimit()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var rate = new InProcessSendRate(Options.Create(new OpenPhoneApiOptions { RequestsPerSecond = 10 }), clock);
+        var start = clock.GetUtcNow();
+        var turns = Enumerable.Range(0, 12).Select(_ => rate.WaitTurnAsync(CancellationToken.None)).ToList();
+
+        var done = new List<TimeSpan>();
+        for (var step = 0; step < 200 && done.Count < turns.Count; step++)
+        {
+            done.AddRange(turns.Where(t => t.IsCompleted).Skip(done.Count).Select(_ => clock.GetUtcNow() - start));
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+            // Lets the continuations of the turns that just fell due run: observed, not waited for.
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(12, done.Count);
+        // Turns 103 ms apart: ten in the first second, the limit, and the twelfth at 1,133 ms (seen at the next 10 ms step).
+        Assert.Equal(10, done.Count(t => t < TimeSpan.FromSeconds(1)));
+        Assert.InRange(done[^1], TimeSpan.FromMilliseconds(1130), TimeSpan.FromMilliseconds(1150));
+    }
+
+    [Fact]
+    public async Task TwoInstancesShareOnePaceInPostgres()
+    {
+        var options = Options.Create(new OpenPhoneApiOptions { RequestsPerSecond = 50 });
+        var scopes = Fixture.Factory.Services.GetRequiredService<IServiceScopeFactory>();
+        var (a, b) = (new PostgresSendRate(scopes, options), new PostgresSendRate(scopes, options));
+
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? a : b).WaitTurnAsync(CancellationToken.None)));
+
+        // 20 turns at 50 per second cannot all be taken in under 19 spacings, whoever takes them; only a lower bound is
+        // safe to assert on a busy machine.
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(19 * 1.03 / 50), $"{watch.Elapsed.TotalMilliseconds} ms");
+    }
+}
