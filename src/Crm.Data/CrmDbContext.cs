@@ -39,6 +39,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<SendRateSlot> SendRateSlots => Set<SendRateSlot>();
 
+    public DbSet<Consent.ConsentEntry> ConsentEntries => Set<Consent.ConsentEntry>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

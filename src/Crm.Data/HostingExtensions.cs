@@ -59,6 +59,7 @@ public static partial class HostingExtensions
         builder.Services.AddScoped<WebhookInbox>();
         builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
         builder.Services.AddScoped<OutboundOperations>();
+        builder.Services.AddScoped<Consent.ConsentLedger>();
         builder.Services.AddSingleton<OutboundSignal>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)

@@ -21,6 +21,13 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Source).HasConversion<string>().HasMaxLength(16);
         builder.Ignore(c => c.DisplayName);
 
+        builder.ComplexProperty(c => c.SmsConsent, consent =>
+        {
+            consent.Property(s => s.Status).HasColumnName("SmsConsentStatus").HasConversion<string>().HasMaxLength(16);
+            consent.Property(s => s.Since).HasColumnName("SmsConsentSince");
+            consent.Property(s => s.Source).HasColumnName("SmsConsentSource").HasConversion<string>().HasMaxLength(16);
+        });
+
         builder.ComplexProperty(c => c.Address, address =>
         {
             address.Property(a => a.Street).HasColumnName("Street").HasMaxLength(200);

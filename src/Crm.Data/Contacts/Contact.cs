@@ -25,11 +25,8 @@ public sealed class Contact
 
     public List<string> Tags { get; set; } = [];
 
-    /// <summary>
-    /// When the contact last texted one of OpenPhone's opt-out keywords (STOP …); null when they may be texted. The send
-    /// gate refuses while it is set. The compliance issue replaces it with the consent ledger.
-    /// </summary>
-    public DateTimeOffset? SmsOptedOutAt { get; set; }
+    /// <summary>Consent to texts as the consent ledger stands (<see cref="Consent.ConsentLedger"/>); only the ledger changes it.</summary>
+    public Consent.SmsConsent SmsConsent { get; set; } = new();
 
     public Dictionary<string, string> CustomFields { get; set; } = [];
 

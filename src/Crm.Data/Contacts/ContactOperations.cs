@@ -31,7 +31,7 @@ public sealed record OpenPhoneContactFact(
 /// A create that races another create of the same phone loses on the unique index; the unit of work runs it again,
 /// and the second run reports the winner as the duplicate.
 /// </remarks>
-public sealed class ContactOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock)
+public sealed class ContactOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, Consent.ConsentLedger consent)
 {
     public Task<Contact> CreateAsync(ContactChanges changes, ContactSource source, CancellationToken cancellationToken)
     {
@@ -41,6 +41,7 @@ public sealed class ContactOperations(CrmDbContext db, UnitOfWork work, TimeProv
             var now = clock.GetUtcNow();
             var contact = new Contact { Source = source, CreatedAt = now, UpdatedAt = now };
             await ApplyAsync(contact, changes, ct);
+            await consent.InheritAsync(contact, ct);
             db.Contacts.Add(contact);
             return Change.Of(contact);
         }, cancellationToken);
@@ -110,6 +111,7 @@ public sealed class ContactOperations(CrmDbContext db, UnitOfWork work, TimeProv
             }
 
             contact = new Contact { Phone = phones[0], Source = ContactSource.Webhook, CreatedAt = now };
+            await consent.InheritAsync(contact, cancellationToken);
             db.Contacts.Add(contact);
         }
 

@@ -1,4 +1,5 @@
 using Crm.Data.Activities;
+using Crm.Data.Consent;
 using Crm.Data.Contacts;
 using Crm.Data.Events;
 using Crm.Data.Outbound;
@@ -19,7 +20,7 @@ namespace Crm.Data.Conversations;
 /// winner's rows. The activity and then its conversation are read locked: two facts about one conversation apply one
 /// after the other, so neither an unread count nor the last activity loses a concurrent update.
 /// </remarks>
-public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound)
+public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound, ConsentLedger consent)
 {
     private static readonly string[] StatusRank = ["queued", "sending", "sent", "delivered"];
 
@@ -44,8 +45,8 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
             }
 
             var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
-            return found is null && activity.Direction == ActivityDirection.Incoming && await ApplyKeywordAsync(activity, ct) is { } optOut
-                ? new Change<Activity>(activity, [.. change.Events, optOut])
+            return found is null && activity.Direction == ActivityDirection.Incoming
+                ? new Change<Activity>(activity, [.. change.Events, .. await ApplyConsentAsync(activity, ct)])
                 : change;
         }, cancellationToken);
     }
@@ -242,18 +243,17 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
         }
     }
 
-    /// <summary>STOP and its kin opt the contact out, START opts them back in (<see cref="SendGate"/>); the event when it changed.</summary>
-    private async Task<CrmEvent?> ApplyKeywordAsync(Activity activity, CancellationToken cancellationToken)
+    /// <summary>STOP and its kin opt the contact out, START opts them back in, as an entry of the consent ledger with the text as evidence.</summary>
+    private async Task<CrmEvent[]> ApplyConsentAsync(Activity activity, CancellationToken cancellationToken)
     {
-        var contact = db.Contacts.Local.FirstOrDefault(c => c.Id == activity.ContactId)
-            ?? await db.Contacts.ForUpdate().FirstAsync(c => c.Id == activity.ContactId, cancellationToken);
-        if (!SendGate.ApplyKeyword(contact, activity.Body, activity.OccurredAt))
+        if (SendGate.Keyword(activity.Body) is not { } status)
         {
-            return null;
+            return [];
         }
 
-        contact.UpdatedAt = clock.GetUtcNow();
-        return new ContactUpdated(contact.Id);
+        var contact = db.Contacts.Local.FirstOrDefault(c => c.Id == activity.ContactId)
+            ?? await db.Contacts.ForUpdate().FirstAsync(c => c.Id == activity.ContactId, cancellationToken);
+        return consent.Append(contact, new ConsentFact(status, ConsentSource.Keyword, activity.OccurredAt, activity.Id, activity.Body));
     }
 
     /// <summary>Delivery reports can overtake each other: a later "sent" never undoes "delivered".</summary>
@@ -333,6 +333,7 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
         {
             var now = clock.GetUtcNow();
             contact = new Contact { Phone = phone, Source = ContactSource.Webhook, CreatedAt = now, UpdatedAt = now };
+            await consent.InheritAsync(contact, cancellationToken);
             db.Contacts.Add(contact);
         }
 

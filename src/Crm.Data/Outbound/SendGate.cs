@@ -1,3 +1,4 @@
+using Crm.Data.Consent;
 using Crm.Data.Contacts;
 
 namespace Crm.Data.Outbound;
@@ -17,34 +18,19 @@ public static class SendGate
     public static ContactOptedOutException? Refusal(Contact contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        return contact.SmsOptedOutAt is { } at ? new ContactOptedOutException(contact.Id, at) : null;
+        return contact.SmsConsent is { Status: SmsConsentStatus.OptedOut, Since: { } since } ? new ContactOptedOutException(contact.Id, since) : null;
     }
 
-    /// <summary>
-    /// An incoming text that is exactly a keyword changes the contact's opt-out; true when it did. A START older than the
-    /// recorded STOP (deliveries out of order) does not undo it.
-    /// </summary>
-    public static bool ApplyKeyword(Contact contact, string? body, DateTimeOffset at)
+    /// <summary>The consent an incoming text gives or withdraws by being exactly one of OpenPhone's keywords; null for any other text.</summary>
+    public static ConsentStatus? Keyword(string? body)
     {
-        ArgumentNullException.ThrowIfNull(contact);
         var word = body?.Trim().TrimEnd('.', '!');
-        if (word is null)
+        return word switch
         {
-            return false;
-        }
-
-        if (OptOutWords.Contains(word) && contact.SmsOptedOutAt is null)
-        {
-            contact.SmsOptedOutAt = at;
-            return true;
-        }
-
-        if (OptInWords.Contains(word) && contact.SmsOptedOutAt is { } optedOut && at > optedOut)
-        {
-            contact.SmsOptedOutAt = null;
-            return true;
-        }
-
-        return false;
+            null => null,
+            _ when OptOutWords.Contains(word) => ConsentStatus.OptedOut,
+            _ when OptInWords.Contains(word) => ConsentStatus.OptedIn,
+            _ => null,
+        };
     }
 }

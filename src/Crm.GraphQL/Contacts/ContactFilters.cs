@@ -19,6 +19,7 @@ internal static class ContactFilters
         .String("postalCode", c => c.Address.PostalCode, "ZIP code of the address.")
         .StringList("tags", c => c.Tags, "Tags, e.g. tags: { some: { eq: \"vip\" } }.")
         .Comparable("source", c => c.Source, typeof(ContactSourceOperationFilterInputType), "How the contact entered the CRM.")
+        .Object("smsConsent", c => c.SmsConsent, typeof(Consent.SmsConsentFilterInputType), () => Consent.SmsConsentFilters.Filter, "Consent to texts.")
         .String("openPhoneContactId", c => c.OpenPhoneContactId, "OpenPhone's id of the matching contact.")
         .Comparable("createdAt", c => c.CreatedAt, typeof(DateTimeOperationFilterInputType), "When the contact was created.")
         .Comparable("updatedAt", c => c.UpdatedAt, typeof(DateTimeOperationFilterInputType), "When the contact was last changed.")

@@ -1,6 +1,7 @@
 using Crm.Data;
 using Crm.Data.Contacts;
 using Crm.GraphQL.Activities;
+using Crm.GraphQL.Consent;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.Server.Conventions;
 using Crm.GraphQL.Server.Querying;
@@ -26,7 +27,13 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Field(x => x.Address, type: typeof(NonNullGraphType<AddressType>)).Description("Postal address; every part optional.");
         Field(x => x.TimeZone, nullable: true).Description("IANA time zone (America/New_York), for quiet hours.");
         Field(x => x.Tags).Description("Free labels such as vip or lead.");
-        Field(x => x.SmsOptedOutAt, nullable: true).Description("When the contact opted out of texts by texting STOP (or another of OpenPhone's keywords); null while they may be texted. START opts them back in.");
+        Field(x => x.SmsConsent, type: typeof(NonNullGraphType<SmsConsentType>)).Description("Consent to texts, as the consent ledger stands.");
+        Field<NonNullGraphType<ConsentEntriesConnectionType>>("consentHistory")
+            .Description("The consent ledger's entries for this contact, newest first; nothing is ever removed from it.")
+            .PagingArguments()
+            .Resolve(ctx => ctx.PageByParent(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().ConsentEntries.AsNoTracking(), e => e.ContactId!.Value, ctx.Source.Id,
+                ConsentFilters.Filter, ConsentFilters.Sort, ConsentFilters.DefaultOrder, ConsentFilters.Tiebreak));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CustomFieldType>>>>("customFields")
             .Description("Business-specific fields as key/value pairs.")
             .Resolve(ctx => ctx.Source.CustomFields.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());

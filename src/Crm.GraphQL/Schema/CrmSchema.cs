@@ -1,4 +1,5 @@
 using Crm.GraphQL.Activities;
+using Crm.GraphQL.Consent;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.Messages;
@@ -63,6 +64,7 @@ internal sealed class CrmMutation : ObjectGraphType
         ContactMutations.Register(this);
         ConversationMutations.Register(this);
         MessageMutations.Register(this);
+        ConsentMutations.Register(this);
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
     }

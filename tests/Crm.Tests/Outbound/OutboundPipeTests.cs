@@ -110,7 +110,10 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
         Assert.Equal("ContactOptedOutError", refused["errors"]![0]!["__typename"]!.GetValue<string>());
         Assert.Null(refused["activity"]);
         Assert.Equal(1L, host.Requests(Send));
-        Assert.Null((await host.QueryAsync(db => db.Contacts.SingleAsync())).SmsOptedOutAt);
+        var contact = await host.QueryAsync(db => db.Contacts.SingleAsync());
+        Assert.Equal((Crm.Data.Consent.SmsConsentStatus.OptedIn, Crm.Data.Consent.ConsentSource.Keyword), (contact.SmsConsent.Status, contact.SmsConsent.Source));
+        var ledger = await host.QueryAsync(db => db.ConsentEntries.OrderBy(e => e.At).Select(e => new { e.Status, e.Evidence }).ToListAsync());
+        Assert.Equal(["OptedOut stop", "OptedIn Start"], ledger.Select(e => $"{e.Status} {e.Evidence}"));
     }
 
     [Fact]
@@ -327,7 +330,7 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
     }
 
     /// <summary>An incoming text from the first arranged contact, as OpenPhone's message.received delivers it.</summary>
-    private static string Inbound(string body, string messageId, string lineId, string ourNumber, DateTimeOffset at)
+    internal static string Inbound(string body, string messageId, string lineId, string ourNumber, DateTimeOffset at)
     {
         var payload = JsonNode.Parse(WebhookSender.Sample("message.received.json"))!;
         payload["id"] = "EV" + messageId[2..];

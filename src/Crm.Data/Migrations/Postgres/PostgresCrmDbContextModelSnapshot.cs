@@ -166,6 +166,61 @@ namespace Crm.Data.Migrations.Postgres
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActivityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ActorName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Evidence")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Phone");
+
+                    b.HasIndex("ContactId", "At");
+
+                    b.ToTable("ConsentEntries");
+                });
+
             modelBuilder.Entity("Crm.Data.Contacts.Contact", b =>
                 {
                     b.Property<Guid>("Id")
@@ -201,9 +256,6 @@ namespace Crm.Data.Migrations.Postgres
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
-
-                    b.Property<DateTimeOffset?>("SmsOptedOutAt")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -244,6 +296,26 @@ namespace Crm.Data.Migrations.Postgres
                                 .HasMaxLength(200)
                                 .HasColumnType("character varying(200)")
                                 .HasColumnName("Street");
+                        });
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "SmsConsent", "Crm.Data.Contacts.Contact.SmsConsent#SmsConsent", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<DateTimeOffset?>("Since")
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("SmsConsentSince");
+
+                            b1.Property<string>("Source")
+                                .HasMaxLength(16)
+                                .HasColumnType("character varying(16)")
+                                .HasColumnName("SmsConsentSource");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasMaxLength(16)
+                                .HasColumnType("character varying(16)")
+                                .HasColumnName("SmsConsentStatus");
                         });
 
                     b.HasKey("Id");
@@ -861,6 +933,14 @@ namespace Crm.Data.Migrations.Postgres
                     b.Navigation("Transcript");
 
                     b.Navigation("Voicemail");
+                });
+
+            modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>
+                {
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Crm.Data.Conversations.Conversation", b =>

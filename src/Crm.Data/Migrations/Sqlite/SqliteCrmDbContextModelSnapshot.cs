@@ -161,6 +161,61 @@ namespace Crm.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Evidence")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Phone");
+
+                    b.HasIndex("ContactId", "At");
+
+                    b.ToTable("ConsentEntries");
+                });
+
             modelBuilder.Entity("Crm.Data.Contacts.Contact", b =>
                 {
                     b.Property<Guid>("Id")
@@ -196,9 +251,6 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
-
-                    b.Property<long?>("SmsOptedOutAt")
-                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -239,6 +291,26 @@ namespace Crm.Data.Migrations.Sqlite
                                 .HasMaxLength(200)
                                 .HasColumnType("TEXT")
                                 .HasColumnName("Street");
+                        });
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "SmsConsent", "Crm.Data.Contacts.Contact.SmsConsent#SmsConsent", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<long?>("Since")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("SmsConsentSince");
+
+                            b1.Property<string>("Source")
+                                .HasMaxLength(16)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SmsConsentSource");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasMaxLength(16)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SmsConsentStatus");
                         });
 
                     b.HasKey("Id");
@@ -854,6 +926,14 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Navigation("Transcript");
 
                     b.Navigation("Voicemail");
+                });
+
+            modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>
+                {
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Crm.Data.Conversations.Conversation", b =>
