@@ -2,6 +2,7 @@ using Crm.Data.Activities;
 using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
+using Crm.Data.Outbound;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
@@ -33,6 +34,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
+
+    public DbSet<OutboundMessage> OutboundMessages => Set<OutboundMessage>();
+
+    public DbSet<SendRateSlot> SendRateSlots => Set<SendRateSlot>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -4,8 +4,8 @@ namespace Crm.Data;
 /// <remarks>Callers map each subclass to a typed error (GraphQL payload errors, webhook logs).</remarks>
 public abstract class DomainException(string message) : Exception(message);
 
-public sealed class InvalidPhoneNumberException(string input)
-    : DomainException($"'{input}' is not a valid phone number.")
+public sealed class InvalidPhoneNumberException(string input, string? message = null)
+    : DomainException(message ?? $"'{input}' is not a valid phone number.")
 {
     public string Input { get; } = input;
 }
@@ -50,3 +50,29 @@ public sealed class DuplicateUserException(string email)
 /// <summary>Refused so that the system always keeps someone able to manage it.</summary>
 public sealed class LastAdminException()
     : DomainException("This would leave no active admin.");
+
+/// <summary>The send gate refused: the contact opted out of texts.</summary>
+public sealed class ContactOptedOutException(Guid contactId, DateTimeOffset optedOutAt)
+    : DomainException("The contact opted out of texts; nothing is sent to them until they text START.")
+{
+    public Guid ContactId { get; } = contactId;
+
+    public DateTimeOffset OptedOutAt { get; } = optedOutAt;
+}
+
+public sealed class EmptyMessageException()
+    : DomainException("A text needs a body: it is empty or only spaces.");
+
+public sealed class MessageTooLongException(int length, int maxLength)
+    : DomainException($"A text holds at most {maxLength} characters; this one has {length}.")
+{
+    public int Length { get; } = length;
+
+    public int MaxLength { get; } = maxLength;
+}
+
+/// <summary>The message is not in a state the operation applies to (cancel a sent text, retry a delivered one).</summary>
+public sealed class MessageStateException(string status, string message) : DomainException(message)
+{
+    public string Status { get; } = status;
+}

@@ -2,6 +2,7 @@ using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
+using Crm.Data.Outbound;
 using Crm.Data.Seeding;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
@@ -56,6 +57,9 @@ public static partial class HostingExtensions
             .AddEntityFrameworkStores<CrmDbContext>();
         builder.Services.AddScoped<TimelineOperations>();
         builder.Services.AddScoped<WebhookInbox>();
+        builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
+        builder.Services.AddScoped<OutboundOperations>();
+        builder.Services.AddSingleton<OutboundSignal>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
             .Validate(o => o.BufferCapacity > 0, "Events:BufferCapacity must be positive.").ValidateOnStart();

@@ -14,8 +14,15 @@ namespace Crm.Data;
 public static class RowLocks
 {
     private const string Tag = "crm:for-update";
+    private const string SkipLockedTag = "crm:for-update-skip-locked";
 
     public static IQueryable<T> ForUpdate<T>(this IQueryable<T> query) => query.TagWith(Tag);
+
+    /// <summary>
+    /// A work queue's claim: rows another transaction holds are passed over instead of waited for, so concurrent
+    /// claimers on every instance each take different rows. On SQLite the one writer at a time makes this a plain read.
+    /// </summary>
+    public static IQueryable<T> ForUpdateSkipLocked<T>(this IQueryable<T> query) => query.TagWith(SkipLockedTag);
 
     /// <summary>Appends the clause to tagged queries; registered on the PostgreSQL context.</summary>
     internal static IInterceptor Interceptor { get; } = new ForUpdateInterceptor();
@@ -23,6 +30,7 @@ public static class RowLocks
     private sealed class ForUpdateInterceptor : DbCommandInterceptor
     {
         private static readonly string Marker = $"-- {Tag}";
+        private static readonly string SkipLockedMarker = $"-- {SkipLockedTag}";
 
         public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         {
@@ -39,7 +47,12 @@ public static class RowLocks
 
         private static void Append(DbCommand command)
         {
-            if (command.CommandText.StartsWith(Marker, StringComparison.Ordinal))
+            // The longer tag first: it begins with the shorter one.
+            if (command.CommandText.StartsWith(SkipLockedMarker, StringComparison.Ordinal))
+            {
+                command.CommandText += "\nFOR UPDATE SKIP LOCKED";
+            }
+            else if (command.CommandText.StartsWith(Marker, StringComparison.Ordinal))
             {
                 command.CommandText += "\nFOR UPDATE";
             }

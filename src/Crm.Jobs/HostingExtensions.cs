@@ -1,6 +1,6 @@
-using System.Net;
 using Coravel;
 using Crm.Jobs.OpenPhone;
+using Crm.Jobs.Outbound;
 using Crm.Jobs.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +27,29 @@ public static class HostingExtensions
 
         builder.Services.AddTransient<RetryWebhooksJob>();
         builder.AddOpenPhoneClient();
+        builder.AddOutboundSender();
         return builder;
+    }
+
+    /// <summary>The sender and the pace it shares with every instance: in PostgreSQL, or in this process on SQLite.</summary>
+    private static void AddOutboundSender(this IHostApplicationBuilder builder)
+    {
+        var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Crm"));
+        builder.Services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section)
+            .PostConfigure(o => o.Workers ??= embedded ? 1 : 4)
+            .Validate(o => o.Workers >= 0 && o.MaxAttempts > 0 && o.RetryDelay > TimeSpan.Zero && o.Lease > TimeSpan.Zero, "OpenPhone:Outbound settings must be positive.")
+            .ValidateOnStart();
+        if (embedded)
+        {
+            builder.Services.AddSingleton<ISendRate, InProcessSendRate>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<ISendRate, PostgresSendRate>();
+        }
+
+        builder.Services.AddHostedService<OutboundSender>();
+        builder.Services.AddTransient<SweepOutboxJob>();
     }
 
     /// <summary>
@@ -65,13 +87,12 @@ public static class HostingExtensions
     }
 
     /// <summary>
-    /// A send has no idempotency key: after a timeout, a 5xx or a dropped connection OpenPhone may have sent it, so only
-    /// a 429 (refused before anything happened) is retried; reconciling the rest is the outbound pipe's job. Reads retry on
-    /// every transient failure.
+    /// A send is never retried here. It has no idempotency key: after a timeout, a 5xx or a dropped connection OpenPhone
+    /// may have sent it, which the outbound pipe reconciles; and even a 429 waits for a new turn of the shared pace
+    /// (<see cref="Outbound.ISendRate"/>), which a retry here would jump. Reads retry on every transient failure.
     /// </summary>
     private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage? request) =>
-        outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
-        || (request?.Method != HttpMethod.Post && HttpClientResiliencePredicates.IsTransient(outcome));
+        request?.Method != HttpMethod.Post && HttpClientResiliencePredicates.IsTransient(outcome);
 
     /// <summary>Every schedule of the system, in one place.</summary>
     public static IServiceProvider UseCrmSchedule(this IServiceProvider services)
@@ -81,6 +102,7 @@ public static class HostingExtensions
             services.UseScheduler(scheduler =>
             {
                 scheduler.Schedule<RetryWebhooksJob>().EveryMinute().PreventOverlapping(nameof(RetryWebhooksJob));
+                scheduler.Schedule<SweepOutboxJob>().EveryMinute();
             });
         }
 

@@ -20,6 +20,18 @@ public sealed class Activity
     /// <summary>OpenPhone's raw status (<c>queued</c>, <c>delivered</c>, <c>no-answer</c>, …): its vocabulary grows, so no enum.</summary>
     public string? Status { get; set; }
 
+    /// <summary>Where an outgoing text is in the outbound pipe; null for calls and incoming texts.</summary>
+    public MessageStatus? OutboundStatus { get; set; }
+
+    /// <summary>Why an outgoing text was not sent (FAILED or SKIPPED), in words staff can act on.</summary>
+    public string? FailureReason { get; set; }
+
+    public DateTimeOffset? QueuedAt { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+
     /// <summary>OpenPhone's id, <c>AC…</c>: the dedupe key for messages and calls.</summary>
     public string? OpenPhoneId { get; set; }
 
@@ -76,6 +88,18 @@ public enum ActivityKind
 {
     Message,
     Call,
+}
+
+/// <summary>An outgoing text's life: QUEUED → SENDING → SENT → DELIVERED, or FAILED, SKIPPED (the send gate refused it) or CANCELLED.</summary>
+public enum MessageStatus
+{
+    Queued,
+    Sending,
+    Sent,
+    Delivered,
+    Failed,
+    Skipped,
+    Cancelled,
 }
 
 public enum ActivityDirection

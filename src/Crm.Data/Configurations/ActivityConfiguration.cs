@@ -14,6 +14,8 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         builder.Property(a => a.Direction).HasConversion<string>().HasMaxLength(16);
         builder.Property(a => a.Status).HasMaxLength(32);
         builder.Property(a => a.OpenPhoneId).HasMaxLength(100);
+        builder.Property(a => a.OutboundStatus).HasConversion<string>().HasMaxLength(16);
+        builder.Property(a => a.FailureReason).HasMaxLength(500);
         builder.Property(a => a.FromNumber).HasMaxLength(20);
 
         builder.OwnsMany(a => a.Media, media => media.ToJson());
@@ -25,6 +27,8 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         builder.HasOne<Contact>().WithMany().HasForeignKey(a => a.ContactId).OnDelete(DeleteBehavior.Cascade);
 
         builder.HasIndex(a => a.OpenPhoneId).IsUnique();
+        // "What failed?" across the workspace, newest first.
+        builder.HasIndex(a => new { a.OutboundStatus, a.OccurredAt });
         builder.HasIndex(a => new { a.ConversationId, a.OccurredAt, a.Id });
         // A contact's timeline across lines, newest first, keyset-paged.
         builder.HasIndex(a => new { a.ContactId, a.OccurredAt, a.Id }).IsDescending(false, true, true);

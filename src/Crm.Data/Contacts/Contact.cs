@@ -25,6 +25,12 @@ public sealed class Contact
 
     public List<string> Tags { get; set; } = [];
 
+    /// <summary>
+    /// When the contact last texted one of OpenPhone's opt-out keywords (STOP …); null when they may be texted. The send
+    /// gate refuses while it is set. The compliance issue replaces it with the consent ledger.
+    /// </summary>
+    public DateTimeOffset? SmsOptedOutAt { get; set; }
+
     public Dictionary<string, string> CustomFields { get; set; } = [];
 
     public ContactSource Source { get; set; } = ContactSource.Manual;

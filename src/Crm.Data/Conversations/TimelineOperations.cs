@@ -1,6 +1,7 @@
 using Crm.Data.Activities;
 using Crm.Data.Contacts;
 using Crm.Data.Events;
+using Crm.Data.Outbound;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Phones;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ namespace Crm.Data.Conversations;
 /// winner's rows. The activity and then its conversation are read locked: two facts about one conversation apply one
 /// after the other, so neither an unread count nor the last activity loses a concurrent update.
 /// </remarks>
-public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock)
+public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound)
 {
     private static readonly string[] StatusRank = ["queued", "sending", "sent", "delivered"];
 
@@ -27,7 +28,9 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
         ArgumentNullException.ThrowIfNull(fact);
         return work.RunAsync(async ct =>
         {
-            var found = await FindAsync(fact.OpenPhoneId, ct);
+            // A report about a text we are sending may come before the sender learns its id: it is that text, not another.
+            var found = await FindAsync(fact.OpenPhoneId, ct)
+                ?? (fact.Direction == ActivityDirection.Outgoing ? await outbound.AdoptAsync(fact.OpenPhoneId, fact.LineOpenPhoneId, Normalize(First(fact.To)), fact.Body, ct) : null);
             var activity = found ?? await AddAsync(ActivityKind.Message, fact.OpenPhoneId, fact.Direction, fact.From, fact.To, fact.OccurredAt, fact.LineOpenPhoneId, fact.ConversationOpenPhoneId, ct);
             var before = NeedsAttention(activity, created: found is null);
             activity.Body = fact.Body ?? activity.Body;
@@ -35,7 +38,15 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
             activity.Status = MergeStatus(activity.Status, fact.Status);
             activity.FromNumber = Normalize(fact.From) ?? activity.FromNumber;
             activity.ToNumbers = fact.To.Count > 0 ? NormalizeAll(fact.To) : activity.ToNumbers;
-            return await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
+            if (activity.Direction == ActivityDirection.Outgoing)
+            {
+                ApplyDelivery(activity, fact.Status, clock.GetUtcNow());
+            }
+
+            var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
+            return found is null && activity.Direction == ActivityDirection.Incoming && await ApplyKeywordAsync(activity, ct) is { } optOut
+                ? new Change<Activity>(activity, [.. change.Events, optOut])
+                : change;
         }, cancellationToken);
     }
 
@@ -156,7 +167,7 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
     }
 
     /// <summary>Keeps the inbox row current: only an activity at least as new as the last one moves it.</summary>
-    private static bool ApplyToConversation(Conversation conversation, Activity activity, bool created, bool attentionBefore)
+    internal static bool ApplyToConversation(Conversation conversation, Activity activity, bool created, bool attentionBefore)
     {
         var changed = false;
         var isLast = conversation.LastActivityId == activity.Id;
@@ -198,6 +209,52 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
             || activity.Status is "missed" or "no-answer" or "unanswered"
             || (activity.Status == "completed" && activity.AnsweredAt is null),
     };
+
+    /// <summary>
+    /// OpenPhone's report moves an outgoing text's status forward, never back: a late "sent" does not undo "delivered",
+    /// and a text we skipped or cancelled was never sent. A carrier's "failed" after "sent" is a failure.
+    /// </summary>
+    private static void ApplyDelivery(Activity activity, string? reported, DateTimeOffset now)
+    {
+        var status = reported switch
+        {
+            "sent" => MessageStatus.Sent,
+            "delivered" => MessageStatus.Delivered,
+            "failed" or "undelivered" => MessageStatus.Failed,
+            _ => (MessageStatus?)null,
+        };
+        if (status is not { } next || activity.OutboundStatus is MessageStatus.Delivered or MessageStatus.Skipped or MessageStatus.Cancelled
+            || (next == MessageStatus.Sent && activity.OutboundStatus == MessageStatus.Failed))
+        {
+            return;
+        }
+
+        activity.OutboundStatus = next;
+        activity.SentAt ??= now;
+        if (next == MessageStatus.Delivered)
+        {
+            activity.DeliveredAt = now;
+            activity.FailureReason = null;
+        }
+        else if (next == MessageStatus.Failed)
+        {
+            activity.FailureReason ??= "The carrier did not deliver it (OpenPhone reported it failed).";
+        }
+    }
+
+    /// <summary>STOP and its kin opt the contact out, START opts them back in (<see cref="SendGate"/>); the event when it changed.</summary>
+    private async Task<CrmEvent?> ApplyKeywordAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var contact = db.Contacts.Local.FirstOrDefault(c => c.Id == activity.ContactId)
+            ?? await db.Contacts.ForUpdate().FirstAsync(c => c.Id == activity.ContactId, cancellationToken);
+        if (!SendGate.ApplyKeyword(contact, activity.Body, activity.OccurredAt))
+        {
+            return null;
+        }
+
+        contact.UpdatedAt = clock.GetUtcNow();
+        return new ContactUpdated(contact.Id);
+    }
 
     /// <summary>Delivery reports can overtake each other: a later "sent" never undoes "delivered".</summary>
     private static string? MergeStatus(string? current, string? incoming)

@@ -13,11 +13,13 @@ internal static class ActivityFilters
         .Comparable("kind", a => a.Kind, typeof(ActivityKindOperationFilterInputType), "Message or call.")
         .Comparable("direction", a => a.Direction, typeof(ActivityDirectionOperationFilterInputType), "Incoming or outgoing.")
         .String("body", a => a.Body, "Message text.")
-        .String("status", a => a.Status, "OpenPhone's status.")
+        .Comparable("status", a => a.OutboundStatus, typeof(MessageStatusOperationFilterInputType), "An outgoing text's status.")
+        .String("openPhoneStatus", a => a.Status, "OpenPhone's own status word.")
         .String("fromNumber", a => a.FromNumber, "The sending number in E.164.")
         .Comparable("durationSeconds", a => a.DurationSeconds, typeof(IntOperationFilterInputType), "Call length in seconds.")
         .Comparable("occurredAt", a => a.OccurredAt, typeof(DateTimeOperationFilterInputType), "When it happened.")
-        .Comparable("createdAt", a => a.CreatedAt, typeof(DateTimeOperationFilterInputType), "When the CRM recorded it."));
+        .Comparable("createdAt", a => a.CreatedAt, typeof(DateTimeOperationFilterInputType), "When the CRM recorded it.")
+        .Comparable("sentAt", a => a.SentAt, typeof(DateTimeOperationFilterInputType), "When OpenPhone accepted an outgoing text."));
 
     private static readonly Lazy<SortDefinition<Activity>> LazySort = new(() => new SortDefinition<Activity>()
         .Field("occurredAt", a => a.OccurredAt, "When it happened.")
@@ -41,3 +43,5 @@ internal sealed class ActivitySortInputType() : SortInputGraphType<Activity>("Ac
 internal sealed class ActivityKindOperationFilterInputType() : EnumOperationFilterInputType<ActivityKindType>("ActivityKindOperationFilterInput");
 
 internal sealed class ActivityDirectionOperationFilterInputType() : EnumOperationFilterInputType<ActivityDirectionType>("ActivityDirectionOperationFilterInput");
+
+internal sealed class MessageStatusOperationFilterInputType() : EnumOperationFilterInputType<MessageStatusType>("MessageStatusOperationFilterInput");

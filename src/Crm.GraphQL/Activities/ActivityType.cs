@@ -18,8 +18,15 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
         Field(x => x.Direction, type: typeof(NonNullGraphType<ActivityDirectionType>)).Description("Whether the contact or the business started it.");
         Field(x => x.Body, nullable: true).Description("The message text; null for calls.");
         Field(x => x.Media, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<MediaItemType>>>)).Description("Pictures and files attached to a message.");
-        Field(x => x.Status, nullable: true).Description("OpenPhone's status: queued, sent, delivered, failed, received for messages; completed, missed, no-answer … for calls.");
-        Field(x => x.ErrorText, nullable: true).Description("Why a message failed, when it did.");
+        Field<MessageStatusType>("status").Resolve(ctx => ctx.Source.OutboundStatus)
+            .Description("Where an outgoing text is: QUEUED, SENDING, SENT, DELIVERED, or FAILED, SKIPPED, CANCELLED. Null for calls and incoming texts.");
+        Field(x => x.FailureReason, nullable: true).Description("Why an outgoing text was FAILED or SKIPPED, in words staff can act on.");
+        Field(x => x.QueuedAt, nullable: true).Description("When the outgoing text was queued (again, after a retry).");
+        Field(x => x.SentAt, nullable: true).Description("When OpenPhone accepted the outgoing text.");
+        Field(x => x.DeliveredAt, nullable: true).Description("When the carrier reported the outgoing text delivered.");
+        Field<StringGraphType>("openPhoneStatus").Resolve(ctx => ctx.Source.Status)
+            .Description("OpenPhone's own status word: queued, sent, delivered, failed, received for messages; completed, missed, no-answer … for calls.");
+        Field(x => x.ErrorText, nullable: true).Description("OpenPhone's error text for a message, when it reported one.");
         Field(x => x.OpenPhoneId, nullable: true).Description("OpenPhone's id (AC…).");
         Field(x => x.FromNumber, nullable: true).Description("The sending number in E.164.");
         Field(x => x.ToNumbers).Description("The receiving numbers in E.164.");
@@ -51,6 +58,15 @@ internal sealed class ActivityKindType : EnumerationGraphType<ActivityKind>
     {
         Name = "ActivityKind";
         Description = "What an activity is.";
+    }
+}
+
+internal sealed class MessageStatusType : EnumerationGraphType<MessageStatus>
+{
+    public MessageStatusType()
+    {
+        Name = "MessageStatus";
+        Description = "An outgoing text's life: QUEUED → SENDING → SENT → DELIVERED; or FAILED (retryMessage queues it again), SKIPPED (the send gate refused it, e.g. the contact opted out) or CANCELLED.";
     }
 }
 

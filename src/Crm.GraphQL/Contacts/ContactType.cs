@@ -26,6 +26,7 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Field(x => x.Address, type: typeof(NonNullGraphType<AddressType>)).Description("Postal address; every part optional.");
         Field(x => x.TimeZone, nullable: true).Description("IANA time zone (America/New_York), for quiet hours.");
         Field(x => x.Tags).Description("Free labels such as vip or lead.");
+        Field(x => x.SmsOptedOutAt, nullable: true).Description("When the contact opted out of texts by texting STOP (or another of OpenPhone's keywords); null while they may be texted. START opts them back in.");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CustomFieldType>>>>("customFields")
             .Description("Business-specific fields as key/value pairs.")
             .Resolve(ctx => ctx.Source.CustomFields.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());

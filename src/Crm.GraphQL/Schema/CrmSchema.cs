@@ -1,6 +1,7 @@
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
+using Crm.GraphQL.Messages;
 using Crm.GraphQL.PhoneNumbers;
 using Crm.GraphQL.Search;
 using Crm.GraphQL.Server.Conventions;
@@ -61,6 +62,7 @@ internal sealed class CrmMutation : ObjectGraphType
         Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
         ContactMutations.Register(this);
         ConversationMutations.Register(this);
+        MessageMutations.Register(this);
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
     }

@@ -12,10 +12,7 @@ public sealed class OpenPhoneApiOptions
 
     public string ApiBaseUrl { get; set; } = DefaultApiBaseUrl;
 
-    /// <summary>The line (<c>PN…</c>) a text leaves from when neither its conversation nor the caller names one (the outbound pipe).</summary>
-    public string? DefaultPhoneNumberId { get; set; }
-
-    /// <summary>OpenPhone's limit per API key, shared by every instance (the outbound pipe).</summary>
+    /// <summary>OpenPhone's limit per API key, shared by every instance: the sender paces every request to it.</summary>
     public int RequestsPerSecond { get; set; } = 10;
 }
 

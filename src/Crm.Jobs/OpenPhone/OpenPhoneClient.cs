@@ -125,7 +125,7 @@ public sealed partial class OpenPhoneClient(HttpClient http, ILogger<OpenPhoneCl
     /// <summary>Failures without an answer to read. The caller's own cancellation is not one of them: it propagates.</summary>
     private static OpenPhoneError? NoAnswer(Exception exception, CancellationToken cancellationToken) => exception switch
     {
-        BrokenCircuitException => new(0, null, "The circuit to OpenPhone is open after repeated failures.", true, null, []),
+        BrokenCircuitException => new(0, OpenPhoneError.CircuitOpenCode, "The circuit to OpenPhone is open after repeated failures.", true, null, []),
         TimeoutRejectedException => new(0, null, "OpenPhone did not answer in time.", true, null, []),
         TaskCanceledException when !cancellationToken.IsCancellationRequested => new(0, null, "OpenPhone did not answer in time.", true, null, []),
         HttpRequestException => new(0, null, "The connection to OpenPhone failed before an answer.", true, null, []),

@@ -30,6 +30,16 @@ public sealed class OpenPhoneResult<T>
 /// </summary>
 public sealed record OpenPhoneError(int Status, string? Code, string Message, bool Transient, TimeSpan? RetryAfter, IReadOnlyList<OpenPhoneFieldError> Errors)
 {
+    /// <summary>The <see cref="Code"/> of a request never made because the circuit is open.</summary>
+    public const string CircuitOpenCode = "circuit-open";
+
+    /// <summary>
+    /// OpenPhone may have carried the request out: a 5xx, or no readable answer at all (a timeout, a dropped connection,
+    /// an unreadable success). A send that failed so must be looked for before it is made again. A 4xx or an open circuit
+    /// means nothing happened.
+    /// </summary>
+    public bool MayHaveLanded => Status >= 500 || (Status == 0 && Code != CircuitOpenCode);
+
     /// <summary>429, 5xx and no answer at all: worth trying again later. Other 4xx are permanent.</summary>
     public static bool IsTransientStatus(int status) => status is 0 or 408 or 429 or >= 500;
 }

@@ -39,7 +39,7 @@ public sealed class ConversationQueriesTests(PostgresFixture fixture) : Postgres
                   unread status lastActivityAt
                   contact { displayName phone }
                   phoneNumber { number name }
-                  lastActivity { kind direction body status occurredAt }
+                  lastActivity { kind direction body status openPhoneStatus occurredAt }
                   activities(first: 5) { nodes { kind direction body occurredAt } }
                 }
               }

@@ -25,6 +25,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     {
         ["ConnectionStrings:Crm"] = ConnectionString,
         ["Crm:SeedDemoData"] = "false",
+        // The shared host never texts: it has no OpenPhone to reach. Tests of the outbound pipe start their own (OutboundHost).
+        ["OpenPhone:Outbound:Workers"] = "0",
         ["OpenPhone:WebhookSigningKeys:0"] = WebhookSender.LegacyKey,
         ["OpenPhone:WebhookSigningKeys:1"] = WebhookSender.StandardKey,
         ["OpenPhone:WebhookSigningKeys:2"] = WebhookSender.RotatedLegacyKey,

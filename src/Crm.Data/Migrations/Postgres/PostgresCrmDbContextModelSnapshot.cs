@@ -53,6 +53,9 @@ namespace Crm.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Direction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -63,6 +66,10 @@ namespace Crm.Data.Migrations.Postgres
 
                     b.Property<string>("ErrorText")
                         .HasColumnType("text");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<string>("FromNumber")
                         .HasMaxLength(20)
@@ -80,6 +87,16 @@ namespace Crm.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("OutboundStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Status")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
@@ -92,6 +109,8 @@ namespace Crm.Data.Migrations.Postgres
 
                     b.HasIndex("OpenPhoneId")
                         .IsUnique();
+
+                    b.HasIndex("OutboundStatus", "OccurredAt");
 
                     b.HasIndex("ContactId", "OccurredAt", "Id")
                         .IsDescending(false, true, true);
@@ -182,6 +201,9 @@ namespace Crm.Data.Migrations.Postgres
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset?>("SmsOptedOutAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -302,6 +324,82 @@ namespace Crm.Data.Migrations.Postgres
                         .IsDescending();
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("ActivityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("FirstSendAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LineOpenPhoneId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("MaybeSent")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ToNumber")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("ActivityId");
+
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("State", "Priority", "NextAttemptAt");
+
+                    b.ToTable("OutboundMessages");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.SendRateSlot", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("NextSlotAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SendRateSlots");
                 });
 
             modelBuilder.Entity("Crm.Data.PhoneNumbers.PhoneNumber", b =>
@@ -782,6 +880,15 @@ namespace Crm.Data.Migrations.Postgres
                     b.Navigation("Contact");
 
                     b.Navigation("PhoneNumber");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", null)
+                        .WithOne()
+                        .HasForeignKey("Crm.Data.Outbound.OutboundMessage", "ActivityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

@@ -48,6 +48,9 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DeliveredAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Direction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -57,6 +60,10 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ErrorText")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("FromNumber")
@@ -75,6 +82,16 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OutboundStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -87,6 +104,8 @@ namespace Crm.Data.Migrations.Sqlite
 
                     b.HasIndex("OpenPhoneId")
                         .IsUnique();
+
+                    b.HasIndex("OutboundStatus", "OccurredAt");
 
                     b.HasIndex("ContactId", "OccurredAt", "Id")
                         .IsDescending(false, true, true);
@@ -177,6 +196,9 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("SmsOptedOutAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Source")
                         .IsRequired()
@@ -297,6 +319,82 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsDescending();
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("ActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstSendAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LineOpenPhoneId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("MaybeSent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToNumber")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ActivityId");
+
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("State", "Priority", "NextAttemptAt");
+
+                    b.ToTable("OutboundMessages");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.SendRateSlot", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NextSlotAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SendRateSlots");
                 });
 
             modelBuilder.Entity("Crm.Data.PhoneNumbers.PhoneNumber", b =>
@@ -775,6 +873,15 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Navigation("Contact");
 
                     b.Navigation("PhoneNumber");
+                });
+
+            modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", null)
+                        .WithOne()
+                        .HasForeignKey("Crm.Data.Outbound.OutboundMessage", "ActivityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
