@@ -9,7 +9,8 @@
 #
 #   clean   no faults
 #   faults  10% 429, 5% 500, 1% accepted-then-connection-dropped on every simulator request
-#   crash   no faults; instance B is killed -9 when 40% of the texts are out, and started again 3 s later
+#   crash   no faults; instance B is killed -9 when 40% of the texts are out (or the enqueue ends, if later: requests
+#           to B would fail while it is down), and started again 3 s later
 #
 # Prints one Markdown table (a row per scenario) to paste into bench/results/, with the load average at start and
 # end. Everything it starts is stopped on exit. A quick run: --messages=300 --rate=50.
