@@ -7,11 +7,12 @@
 #   svc_createdb NAME               # prints the Npgsql connection string
 #   svc_start_redis                 # REDIS_PORT
 #   svc_start_server NAME DLL [VAR=value ...]  # SERVER_URL_<NAME>; the server's log is $SVC_WORK/NAME.log
+#   svc_start_simulator NAME DLL PORT [VAR=value ...]  # the OpenPhone simulator, likewise
 #   svc_stop_server NAME
 #
 # Functions exit the script with a message (and the tail of the service's log) when a service cannot start, except
-# svc_start_server, which prints the same and returns 1: a server that does not start is a test failure for
-# scripts/test.sh to count, not the end of its run (under `set -e` a bare call still stops the script).
+# svc_start_server and svc_start_simulator, which print the same and return 1: a server that does not start is a
+# test failure for scripts/test.sh to count, not the end of its run (under `set -e` a bare call still stops the script).
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -204,17 +205,32 @@ svc_start_redis() {
 # unless overridden, ready when /health/ready answers. Its content root is the build output: from elsewhere the
 # host finds no appsettings.json and logs every request and SQL command at Information.
 svc_start_server() {
-  local name="$1" dll="$2" port i
+  local name="$1" dll="$2"
   shift 2
   free_port || die "no free port for the server"
-  port="$FREE_PORT"
-  env ASPNETCORE_ENVIRONMENT=Production "$@" \
-    dotnet "$dll" --urls "http://127.0.0.1:$port" --contentRoot "$(cd "$(dirname "$dll")" && pwd -P)" \
-    >"$SVC_WORK/$name.log" 2>&1 &
+  _svc_launch "$name" "$FREE_PORT" /health/ready env ASPNETCORE_ENVIRONMENT=Production "$@" \
+    dotnet "$dll" --urls "http://127.0.0.1:$FREE_PORT" --contentRoot "$(cd "$(dirname "$dll")" && pwd -P)"
+}
+
+# svc_start_simulator NAME DLL PORT [VAR=value ...]: the server binary's `simulator` command (OpenPhone's API) on
+# PORT, from free_port, so servers started before it can already be pointed there; settings as OpenPhone__Simulator__….
+# Ready when /_simulator/stats answers; stopped like a server (svc_stop_server NAME).
+svc_start_simulator() {
+  local name="$1" dll="$2" port="$3"
+  shift 3
+  _svc_launch "$name" "$port" /_simulator/stats env "$@" dotnet "$dll" simulator --urls "http://127.0.0.1:$port"
+}
+
+# _svc_launch NAME PORT READY_PATH COMMAND...: COMMAND in the background as server NAME (SERVER_URL_<NAME>, log
+# $SVC_WORK/NAME.log); returns once READY_PATH answers, or 1 with the log's tail when it exits or is not ready in 60s.
+_svc_launch() {
+  local name="$1" port="$2" ready="$3" i
+  shift 3
+  "$@" >"$SVC_WORK/$name.log" 2>&1 &
   SVC_SERVER_PIDS[$name]=$!
   printf -v "SERVER_URL_${name//[^A-Za-z0-9_]/_}" '%s' "http://127.0.0.1:$port"
   for i in {1..240}; do
-    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
+    curl -sf "http://127.0.0.1:$port$ready" >/dev/null 2>&1 && return 0
     kill -0 "${SVC_SERVER_PIDS[$name]}" 2>/dev/null || { _tail_warn "the server '$name' exited" "$SVC_WORK/$name.log"; return 1; }
     sleep 0.25
   done

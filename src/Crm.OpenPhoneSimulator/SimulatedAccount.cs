@@ -292,6 +292,15 @@ public sealed class SimulatedAccount
         }
     }
 
+    /// <summary>Every message the workspace sent, on any line to anyone, for checks that each text went out once.</summary>
+    public IReadOnlyList<SimMessage> Outgoing()
+    {
+        lock (_lock)
+        {
+            return [.. _messagesByConversation.Values.SelectMany(m => m).Where(m => m.Direction == "outgoing").OrderBy(m => m.CreatedAt)];
+        }
+    }
+
     public IReadOnlyList<SimCall> Calls(SimLine line, string participant, DateTimeOffset? after, DateTimeOffset? before)
     {
         lock (_lock)

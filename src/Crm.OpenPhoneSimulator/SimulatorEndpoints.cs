@@ -61,6 +61,8 @@ public static partial class SimulatorEndpoints
         var root = routes.MapGroup(prefix);
         var simulator = root.MapGroup("/_simulator");
         simulator.MapGet("/stats", (SimulatorTraffic traffic) => Results.Json(traffic.Stats(), Json));
+        // OpenPhone has no whole-account list: a benchmark would page /v1/messages per participant, through the limit it measures.
+        simulator.MapGet("/messages", (SimulatedAccount account) => Results.Json(new { data = account.Outgoing() }, Json));
         simulator.MapPost("/faults", (ScriptedFault[] faults, SimulatorTraffic traffic) =>
         {
             traffic.Script(faults);
