@@ -31,23 +31,14 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>The sender and the pace it shares with every instance: in PostgreSQL, or in this process on SQLite.</summary>
+    /// <summary>The sender: this instance's workers draining the outbox.</summary>
     private static void AddOutboundSender(this IHostApplicationBuilder builder)
     {
-        var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Crm"));
+        var embedded = Embedded(builder);
         builder.Services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section)
             .PostConfigure(o => o.Workers ??= embedded ? 1 : 4)
             .Validate(o => o.Workers >= 0 && o.MaxAttempts > 0 && o.RetryDelay > TimeSpan.Zero && o.Lease > TimeSpan.Zero, "OpenPhone:Outbound settings must be positive.")
             .ValidateOnStart();
-        if (embedded)
-        {
-            builder.Services.AddSingleton<ISendRate, InProcessSendRate>();
-        }
-        else
-        {
-            builder.Services.AddSingleton<ISendRate, PostgresSendRate>();
-        }
-
         builder.Services.AddHostedService<OutboundSender>();
         builder.Services.AddTransient<SweepOutboxJob>();
     }
@@ -64,7 +55,18 @@ public static class HostingExtensions
             .ValidateOnStart();
         // The host replaces it with its simulator when no API key is configured.
         builder.Services.TryAddSingleton<IOpenPhoneEndpoint, ConfiguredOpenPhoneEndpoint>();
-        var resilience = builder.Services.AddHttpClient<OpenPhoneClient>((services, http) =>
+        // The pace every instance shares: in PostgreSQL, or in this process on SQLite.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        if (Embedded(builder))
+        {
+            builder.Services.TryAddSingleton<ISendRate, InProcessSendRate>();
+        }
+        else
+        {
+            builder.Services.TryAddSingleton<ISendRate, PostgresSendRate>();
+        }
+
+        var client = builder.Services.AddHttpClient<OpenPhoneClient>((services, http) =>
             {
                 var endpoint = services.GetRequiredService<IOpenPhoneEndpoint>();
                 http.BaseAddress = endpoint.BaseAddress;
@@ -75,16 +77,26 @@ public static class HostingExtensions
                 }
             })
             // Already the default since .NET 9, said here so the key in Authorization can never reach a Trace log.
-            .RedactLoggedHeaders(_ => true)
-            .AddStandardResilienceHandler();
+            .RedactLoggedHeaders(_ => true);
+        var resilience = client.AddStandardResilienceHandler();
+        // Added after the pipeline, so inside it: each attempt, not each call, takes a turn.
+        client.AddHttpMessageHandler(services => new PacingHandler(services.GetRequiredService<ISendRate>()));
         var settings = builder.Configuration.GetSection($"{OpenPhoneApiOptions.Section}:Resilience");
         if (settings.Exists())
         {
             resilience.Configure(settings);
         }
 
-        resilience.Configure(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage())));
+        resilience.Configure(o =>
+        {
+            o.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()));
+            // A 429 is OpenPhone pacing us, not failing: it must not open the circuit and refuse every send for a while.
+            o.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+        });
     }
+
+    private static bool Embedded(IHostApplicationBuilder builder) => string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Crm"));
 
     /// <summary>
     /// A send is never retried here. It has no idempotency key: after a timeout, a 5xx or a dropped connection OpenPhone

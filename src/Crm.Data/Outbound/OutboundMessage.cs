@@ -22,7 +22,7 @@ public sealed class OutboundMessage
     /// <summary>The caller's key: the same key again returns the first activity and sends nothing.</summary>
     public string? IdempotencyKey { get; set; }
 
-    /// <summary>HTTP requests made for it so far, reconciliations included.</summary>
+    /// <summary>Send requests made for it so far; one the client refused without sending (an open circuit) is not counted.</summary>
     public int Attempts { get; set; }
 
     /// <summary>When it may next be claimed (backoff after a transient failure).</summary>

@@ -148,8 +148,8 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
     }, cancellationToken);
 
     /// <summary>
-    /// The gate again, just before the HTTP request, and the attempt counted. False when the text must not be sent: the
-    /// contact opted out since it was queued (SKIPPED), it ran out of attempts (FAILED), or the claim is no longer ours.
+    /// The gate again, just before the HTTP request. False when the text must not be sent: the contact opted out since it
+    /// was queued (SKIPPED), it ran out of attempts (FAILED), or the claim is no longer ours.
     /// </summary>
     public Task<bool> BeginSendAsync(OutboundClaim claim, int maxAttempts, CancellationToken cancellationToken)
     {
@@ -172,23 +172,29 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
                 return new Change<bool>(false, Finish(row, activity, MessageStatus.Failed, $"OpenPhone did not accept it after {row.Attempts} attempts. Last error: {row.LastError}"));
             }
 
-            row.Attempts++;
             return Change.Of(true);
         }, cancellationToken);
     }
 
-    /// <summary>OpenPhone accepted it (or reconciliation found it there): SENT with OpenPhone's id, whoever holds the claim.</summary>
-    public Task RecordSentAsync(Guid activityId, string openPhoneId, CancellationToken cancellationToken) => work.RunAsync(async ct =>
+    /// <summary>
+    /// OpenPhone accepted it (<paramref name="attempted"/>: this request), or reconciliation found it there: SENT with
+    /// OpenPhone's id, whoever holds the claim.
+    /// </summary>
+    public Task RecordSentAsync(Guid activityId, string openPhoneId, bool attempted, CancellationToken cancellationToken) => work.RunAsync(async ct =>
     {
         var row = await db.OutboundMessages.ForUpdate().FirstAsync(o => o.ActivityId == activityId, ct);
         var activity = await db.Activities.ForUpdate().FirstAsync(a => a.Id == activityId, ct);
         activity.OpenPhoneId ??= openPhoneId;
+        row.Attempts += attempted ? 1 : 0;
         MarkSent(row, activity, clock.GetUtcNow());
         return Change.Of(true, new ActivityUpdated(activity.Id, activity.ConversationId));
     }, cancellationToken);
 
-    /// <summary>A transient failure: queued again after <paramref name="delay"/>; when the request may have landed, reconciled first.</summary>
-    public Task RescheduleAsync(OutboundClaim claim, string error, TimeSpan delay, bool maybeSent, CancellationToken cancellationToken)
+    /// <summary>
+    /// A transient failure: queued again after <paramref name="delay"/>; when the request may have landed, reconciled first.
+    /// <paramref name="attempted"/>: a send request was made (not refused by the client before it left).
+    /// </summary>
+    public Task RescheduleAsync(OutboundClaim claim, string error, TimeSpan delay, bool maybeSent, bool attempted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         return work.RunAsync(async ct =>
@@ -203,6 +209,7 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
             row.LeaseUntil = null;
             row.ClaimToken = null;
             row.MaybeSent |= maybeSent;
+            row.Attempts += attempted ? 1 : 0;
             row.LastError = Truncate(error);
             activity.OutboundStatus = MessageStatus.Queued;
             return Change.Of(true, new ActivityUpdated(activity.Id, activity.ConversationId));
@@ -213,9 +220,16 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
     public Task FailAsync(OutboundClaim claim, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        return work.RunAsync(async ct => await OwnedAsync(claim, ct) is ({ } row, { } activity)
-            ? new Change<bool>(false, Finish(row, activity, MessageStatus.Failed, reason))
-            : Change.Of(false), cancellationToken);
+        return work.RunAsync(async ct =>
+        {
+            if (await OwnedAsync(claim, ct) is not ({ } row, { } activity))
+            {
+                return Change.Of(false);
+            }
+
+            row.Attempts++;
+            return new Change<bool>(false, Finish(row, activity, MessageStatus.Failed, reason));
+        }, cancellationToken);
     }
 
     /// <summary>Only a text nobody has begun to send can be cancelled.</summary>

@@ -19,7 +19,6 @@ namespace Crm.Jobs.Outbound;
 public sealed partial class OutboundSender(
     IServiceScopeFactory scopes,
     OutboundSignal signal,
-    ISendRate rate,
     IOptions<SenderOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
@@ -85,8 +84,7 @@ public sealed partial class OutboundSender(
             return nextDue;
         }
 
-        // The gate is asked after the wait for a turn, right before the request: a STOP that came while waiting counts.
-        await rate.WaitTurnAsync(cancellationToken);
+        // The client waits for this request's turn of the shared pace after the gate: at most a second or so later.
         if (!await outbound.BeginSendAsync(claim, _options.MaxAttempts, cancellationToken))
         {
             return nextDue;
@@ -95,7 +93,7 @@ public sealed partial class OutboundSender(
         var sent = await client.SendMessageAsync(new OpenPhoneSendMessage(claim.Body, claim.LineOpenPhoneId, [claim.ToNumber]), cancellationToken);
         if (sent.Succeeded)
         {
-            await outbound.RecordSentAsync(claim.ActivityId, sent.Value.Id, cancellationToken);
+            await outbound.RecordSentAsync(claim.ActivityId, sent.Value.Id, attempted: true, cancellationToken);
             return nextDue;
         }
 
@@ -103,7 +101,8 @@ public sealed partial class OutboundSender(
         if (error.Status == 429 || error.Transient || error.MayHaveLanded)
         {
             var delay = error.Status == 429 && error.RetryAfter is { } after && after > TimeSpan.Zero ? after : Backoff(claim.Attempts + 1);
-            await outbound.RescheduleAsync(claim, Describe(error), delay, error.MayHaveLanded, cancellationToken);
+            var attempted = error.Code != OpenPhoneError.CircuitOpenCode;
+            await outbound.RescheduleAsync(claim, Describe(error), delay, error.MayHaveLanded, attempted, cancellationToken);
             LogRetrying(logger, claim.ActivityId, error.Status, delay);
         }
         else
@@ -122,11 +121,11 @@ public sealed partial class OutboundSender(
     private async Task<bool> ReconcileAsync(OutboundOperations outbound, OpenPhoneClient client, OutboundClaim claim, CancellationToken cancellationToken)
     {
         var query = new OpenPhoneMessageQuery(claim.LineOpenPhoneId, [claim.ToNumber]) { CreatedAfter = claim.FirstSendAt - ClockSkew };
-        await foreach (var page in OpenPhoneClient.PagesAsync(query, PacedAsync, cancellationToken))
+        await foreach (var page in OpenPhoneClient.PagesAsync(query, client.ListMessagesAsync, cancellationToken))
         {
             if (!page.Succeeded)
             {
-                await outbound.RescheduleAsync(claim, "Could not check with OpenPhone whether it was sent: " + Describe(page.Error), Backoff(claim.Attempts + 1), maybeSent: false, cancellationToken);
+                await outbound.RescheduleAsync(claim, "Could not check with OpenPhone whether it was sent: " + Describe(page.Error), Backoff(claim.Attempts + 1), maybeSent: false, attempted: false, cancellationToken);
                 return true;
             }
 
@@ -135,19 +134,13 @@ public sealed partial class OutboundSender(
                 .Select(m => m.Id).ToList();
             if (await outbound.UnrecordedAsync(candidates, cancellationToken) is { } found)
             {
-                await outbound.RecordSentAsync(claim.ActivityId, found, cancellationToken);
+                await outbound.RecordSentAsync(claim.ActivityId, found, attempted: false, cancellationToken);
                 LogReconciled(logger, claim.ActivityId);
                 return true;
             }
         }
 
         return false;
-
-        async Task<OpenPhoneResult<OpenPhonePage<OpenPhoneMessage>>> PacedAsync(OpenPhoneMessageQuery page, CancellationToken ct)
-        {
-            await rate.WaitTurnAsync(ct);
-            return await client.ListMessagesAsync(page, ct);
-        }
     }
 
     /// <summary>Doubling from <see cref="SenderOptions.RetryDelay"/>, capped, with ±20% jitter so retries of a burst spread out.</summary>

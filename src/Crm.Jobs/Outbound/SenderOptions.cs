@@ -8,7 +8,7 @@ public sealed class SenderOptions
     /// <summary>Texts this instance sends at once; 0 turns its sender off. Unset: 4 on PostgreSQL, 1 on SQLite (one writer).</summary>
     public int? Workers { get; set; }
 
-    /// <summary>Send requests for one text before it is FAILED; each 429, 5xx or unanswered request is one.</summary>
+    /// <summary>Send requests made for one text before it is FAILED; each 429, 5xx or unanswered one counts, one the open circuit refused does not.</summary>
     public int MaxAttempts { get; set; } = 8;
 
     /// <summary>The first backoff after a transient failure; it doubles each attempt, with jitter, up to <see cref="MaxRetryDelay"/>.</summary>
@@ -20,5 +20,5 @@ public sealed class SenderOptions
     /// How long a claim is the claimer's; past it, another sender reconciles the text. Longer than a request can take
     /// (the client's total timeout) plus the wait for a turn.
     /// </summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
 }
