@@ -1,4 +1,5 @@
 using Crm.Data.Audit;
+using Crm.Data.Compliance;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
@@ -60,6 +61,8 @@ public static partial class HostingExtensions
         builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
         builder.Services.AddScoped<OutboundOperations>();
         builder.Services.AddScoped<Consent.ConsentLedger>();
+        builder.Services.AddOptions<SegmentPricing>().BindConfiguration(SegmentPricing.Section)
+            .Validate(o => o.PricePerSegment >= 0, "OpenPhone:PricePerSegment must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<OutboundSignal>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)

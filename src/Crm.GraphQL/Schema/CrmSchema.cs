@@ -35,6 +35,7 @@ internal sealed class CrmQuery : ObjectGraphType
         Description = "Reads. Every list is a cursor connection: first/after or last/before.";
         ContactQueries.Register(this);
         ConversationQueries.Register(this);
+        MessageQueries.Register(this);
         PhoneNumberQueries.Register(this);
         UserQueries.Register(this);
         NodeQueries.Register(this);
