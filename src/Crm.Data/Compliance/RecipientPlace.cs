@@ -10,7 +10,7 @@ public enum TimeZoneSource
     /// <summary>The contact's own <c>timeZone</c>.</summary>
     Contact,
 
-    /// <summary>The state of its address.</summary>
+    /// <summary>Its address: the ZIP code, or else the state.</summary>
     Address,
 
     /// <summary>Its phone number's area code and exchange.</summary>
@@ -46,10 +46,22 @@ public static class RecipientPlaces
         var number = Parse(contact.Phone);
         var phoneState = number is null ? null : UsStates.FromGeocoder(Geocoder.GetDescriptionForNumber(number, Locale.English));
         var addressState = UsStates.Normalize(contact.Address.State);
+        var hasZip = ZipCodes.TryLookup(contact.Address.PostalCode, out var zipState, out var zipZoneId);
         HashSet<string> states = [];
-        if ((addressState ?? phoneState) is { } home)
+        if (addressState is not null)
         {
-            states.Add(home);
+            states.Add(addressState);
+        }
+
+        // A ZIP whose state differs from the written one may be the typo, or the state may be: both states' rules apply.
+        if (hasZip)
+        {
+            states.Add(zipState);
+        }
+
+        if (states.Count == 0 && phoneState is not null)
+        {
+            states.Add(phoneState);
         }
 
         if (phoneState is not null && AreaCodeStates.Contains(phoneState))
@@ -60,6 +72,11 @@ public static class RecipientPlaces
         if (contact.TimeZone is { } id && DateTimeZoneProviders.Tzdb.GetZoneOrNull(id) is { } own)
         {
             return new([own], TimeZoneSource.Contact, states);
+        }
+
+        if (hasZip && DateTimeZoneProviders.Tzdb.GetZoneOrNull(zipZoneId) is { } zipZone)
+        {
+            return new([zipZone], TimeZoneSource.Address, states);
         }
 
         // A state in one zone settles it; a state in several (Texas, Florida …) leaves it to the number, when the number is in it.

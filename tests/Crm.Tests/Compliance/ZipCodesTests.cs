@@ -1,11 +1,14 @@
 using Crm.Data.Compliance;
+using Crm.Data.Contacts;
 using NodaTime;
 
 namespace Crm.Tests.Compliance;
 
-/// <summary>ZIP codes whose place and zone are known apart from the data (named beside each).</summary>
+/// <summary>ZIP codes whose place and zone are known apart from the data (named beside each), and how a ZIP ranks among a contact's places.</summary>
 public sealed class ZipCodesTests
 {
+    private static readonly DateTimeZone Business = DateTimeZoneProviders.Tzdb["America/New_York"];
+
     [Theory]
     [InlineData("02134", "MA", "America/New_York")] // Boston (Allston)
     [InlineData("10001", "NY", "America/New_York")] // Manhattan
@@ -56,5 +59,56 @@ public sealed class ZipCodesTests
     {
         Assert.False(ZipCodes.TryLookup(postalCode, out var state, out var zone));
         Assert.Equal((string.Empty, string.Empty), (state, zone));
+    }
+
+    [Fact]
+    public void AZipBeatsTheStateOnlyGuess()
+    {
+        var stateOnly = RecipientPlaces.Of(new Contact { Address = new Address { State = "TX" } }, Business);
+        var withZip = RecipientPlaces.Of(new Contact { Address = new Address { State = "TX", PostalCode = "79901" } }, Business);
+
+        Assert.Equal(["America/Chicago", "America/Denver"], stateOnly.Zones.Select(z => z.Id));
+        Assert.Equal(["America/Denver"], withZip.Zones.Select(z => z.Id));
+        Assert.Equal(TimeZoneSource.Address, withZip.Source);
+        Assert.Equal(["TX"], withZip.States);
+    }
+
+    [Fact]
+    public void AZipBeatsThePhoneButNotTheContactsOwnZone()
+    {
+        var byZip = RecipientPlaces.Of(new Contact { Phone = "+12125550142", Address = new Address { PostalCode = "85001" } }, Business);
+        var own = RecipientPlaces.Of(
+            new Contact { Phone = "+12125550142", TimeZone = "America/Los_Angeles", Address = new Address { PostalCode = "85001" } }, Business);
+
+        Assert.Equal(("America/Phoenix", TimeZoneSource.Address), (byZip.Zone.Id, byZip.Source));
+        Assert.Equal(["AZ"], byZip.States);
+        Assert.Equal(("America/Los_Angeles", TimeZoneSource.Contact), (own.Zone.Id, own.Source));
+    }
+
+    [Fact]
+    public void WhenTheZipAndTheWrittenStateDisagreeBothStatesRulesApply()
+    {
+        var place = RecipientPlaces.Of(new Contact { Address = new Address { State = "NY", PostalCode = "02134" } }, Business);
+
+        Assert.Equal(["MA", "NY"], place.States.Order(StringComparer.Ordinal));
+        Assert.Equal("America/New_York", place.Zone.Id);
+    }
+
+    [Fact]
+    public void AFloridaAreaCodeStillAddsFloridaToAZipElsewhere()
+    {
+        var place = RecipientPlaces.Of(new Contact { Phone = "+18504325550", Address = new Address { PostalCode = "02134" } }, Business);
+
+        Assert.Equal(["FL", "MA"], place.States.Order(StringComparer.Ordinal));
+        Assert.Equal(("America/New_York", TimeZoneSource.Address), (place.Zone.Id, place.Source));
+    }
+
+    [Fact]
+    public void AnUnlistedZipInASplitPrefixLeavesTheZoneToTheState()
+    {
+        var place = RecipientPlaces.Of(new Contact { Address = new Address { State = "TX", PostalCode = "79800" } }, Business);
+
+        Assert.Equal(["America/Chicago", "America/Denver"], place.Zones.Select(z => z.Id));
+        Assert.Equal(TimeZoneSource.Address, place.Source);
     }
 }
