@@ -41,6 +41,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Consent.ConsentEntry> ConsentEntries => Set<Consent.ConsentEntry>();
 
+    public DbSet<Compliance.OptOutReview> OptOutReviews => Set<Compliance.OptOutReview>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

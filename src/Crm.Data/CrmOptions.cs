@@ -14,6 +14,9 @@ public sealed class CrmOptions
     /// <summary>The embedded database file, relative to the content root.</summary>
     public string SqlitePath { get; set; } = "data/crm.db";
 
+    /// <summary>The business's IANA zone: the recipient's when nothing better is known about them.</summary>
+    public string BusinessTimeZone { get; set; } = "America/New_York";
+
     /// <summary>The first admin, created at start when no active admin exists.</summary>
     public AdminOptions Admin { get; set; } = new();
 }

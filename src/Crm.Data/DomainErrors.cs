@@ -76,3 +76,10 @@ public sealed class MessageStateException(string status, string message) : Domai
 {
     public string Status { get; } = status;
 }
+
+/// <summary>The send gate refused the text for a reason other than an opt-out (no consent on record, no allowed hour).</summary>
+public sealed class SendRefusedException(IReadOnlyList<string> reasons)
+    : DomainException(string.Join(" ", reasons))
+{
+    public IReadOnlyList<string> Reasons { get; } = reasons;
+}

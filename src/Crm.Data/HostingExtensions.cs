@@ -61,6 +61,12 @@ public static partial class HostingExtensions
         builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
         builder.Services.AddScoped<OutboundOperations>();
         builder.Services.AddScoped<Consent.ConsentLedger>();
+        builder.Services.AddScoped<SendGate>();
+        builder.Services.AddScoped<InboundConsent>();
+        builder.Services.AddOptions<ComplianceOptions>().BindConfiguration(ComplianceOptions.Section)
+            .Validate(o => TryWindow(o.MarketingHours), "Compliance:MarketingHours must be a window such as 09:00-20:00.")
+            .Validate(o => o.MarketingMaxPerContact > 0 && o.MarketingWindowDays > 0, "Compliance:MarketingMaxPerContact and MarketingWindowDays must be positive.")
+            .ValidateOnStart();
         builder.Services.AddOptions<SegmentPricing>().BindConfiguration(SegmentPricing.Section)
             .Validate(o => o.PricePerSegment >= 0, "OpenPhone:PricePerSegment must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<OutboundSignal>();
@@ -159,4 +165,17 @@ public static partial class HostingExtensions
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded demo data: {Counts}")]
     private static partial void LogSeeded(ILogger logger, string counts);
+
+    private static bool TryWindow(string text)
+    {
+        try
+        {
+            QuietHours.Window.Parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 }

@@ -26,6 +26,12 @@ public sealed class Activity
     /// <summary>Why an outgoing text was not sent (FAILED or SKIPPED), in words staff can act on.</summary>
     public string? FailureReason { get; set; }
 
+    /// <summary>The send gate's last word on an outgoing text when it let it through late or with a warning: a deferral, after hours.</summary>
+    public string? GateNote { get; set; }
+
+    /// <summary>SMS parts an outgoing text takes (GSM-7 or UCS-2), what OpenPhone charges for.</summary>
+    public int? Segments { get; set; }
+
     public DateTimeOffset? QueuedAt { get; set; }
 
     public DateTimeOffset? SentAt { get; set; }

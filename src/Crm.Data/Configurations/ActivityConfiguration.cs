@@ -16,6 +16,7 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         builder.Property(a => a.OpenPhoneId).HasMaxLength(100);
         builder.Property(a => a.OutboundStatus).HasConversion<string>().HasMaxLength(16);
         builder.Property(a => a.FailureReason).HasMaxLength(500);
+        builder.Property(a => a.GateNote).HasMaxLength(500);
         builder.Property(a => a.FromNumber).HasMaxLength(20);
 
         builder.OwnsMany(a => a.Media, media => media.ToJson());

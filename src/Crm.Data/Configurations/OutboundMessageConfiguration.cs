@@ -12,6 +12,7 @@ internal sealed class OutboundMessageConfiguration : IEntityTypeConfiguration<Ou
         builder.HasKey(o => o.ActivityId);
         builder.Property(o => o.State).HasConversion<string>().HasMaxLength(16);
         builder.Property(o => o.Priority).HasConversion<int>();
+        builder.Property(o => o.Purpose).HasConversion<string>().HasMaxLength(16);
         builder.Property(o => o.LineOpenPhoneId).HasMaxLength(100);
         builder.Property(o => o.ToNumber).HasMaxLength(20);
         builder.Property(o => o.IdempotencyKey).HasMaxLength(200);
@@ -47,5 +48,20 @@ internal sealed class ConsentEntryConfiguration : IEntityTypeConfiguration<Conse
         builder.HasOne<Contacts.Contact>().WithMany().HasForeignKey(e => e.ContactId).OnDelete(DeleteBehavior.SetNull);
         builder.HasIndex(e => new { e.ContactId, e.At });
         builder.HasIndex(e => e.Phone);
+    }
+}
+
+internal sealed class OptOutReviewConfiguration : IEntityTypeConfiguration<Compliance.OptOutReview>
+{
+    public void Configure(EntityTypeBuilder<Compliance.OptOutReview> builder)
+    {
+        builder.Property(r => r.Id).ValueGeneratedNever();
+        builder.Property(r => r.Reason).HasMaxLength(200);
+        builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.ResolvedBy).HasMaxLength(200);
+        builder.HasOne<Contacts.Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Activity>().WithMany().HasForeignKey(r => r.ActivityId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(r => new { r.Status, r.CreatedAt });
+        builder.HasIndex(r => r.ContactId);
     }
 }

@@ -1,4 +1,5 @@
 using Crm.Data.Activities;
+using Crm.Data.Compliance;
 using Crm.Data.Consent;
 using Crm.Data.Contacts;
 using Crm.Data.Events;
@@ -20,7 +21,7 @@ namespace Crm.Data.Conversations;
 /// winner's rows. The activity and then its conversation are read locked: two facts about one conversation apply one
 /// after the other, so neither an unread count nor the last activity loses a concurrent update.
 /// </remarks>
-public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound, ConsentLedger consent)
+public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound, ConsentLedger consent, InboundConsent inbound)
 {
     private static readonly string[] StatusRank = ["queued", "sending", "sent", "delivered"];
 
@@ -46,7 +47,7 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
 
             var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
             return found is null && activity.Direction == ActivityDirection.Incoming
-                ? new Change<Activity>(activity, [.. change.Events, .. await ApplyConsentAsync(activity, ct)])
+                ? new Change<Activity>(activity, [.. change.Events, .. await inbound.ApplyAsync(activity, ct)])
                 : change;
         }, cancellationToken);
     }
@@ -241,19 +242,6 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
         {
             activity.FailureReason ??= "The carrier did not deliver it (OpenPhone reported it failed).";
         }
-    }
-
-    /// <summary>STOP and its kin opt the contact out, START opts them back in, as an entry of the consent ledger with the text as evidence.</summary>
-    private async Task<CrmEvent[]> ApplyConsentAsync(Activity activity, CancellationToken cancellationToken)
-    {
-        if (SendGate.Keyword(activity.Body) is not { } status)
-        {
-            return [];
-        }
-
-        var contact = db.Contacts.Local.FirstOrDefault(c => c.Id == activity.ContactId)
-            ?? await db.Contacts.ForUpdate().FirstAsync(c => c.Id == activity.ContactId, cancellationToken);
-        return consent.Append(contact, new ConsentFact(status, ConsentSource.Keyword, activity.OccurredAt, activity.Id, activity.Body));
     }
 
     /// <summary>Delivery reports can overtake each other: a later "sent" never undoes "delivered".</summary>

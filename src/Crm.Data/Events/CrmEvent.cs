@@ -54,3 +54,11 @@ public sealed record ContactUpdated(Guid ContactId) : CrmEvent
 
     public override string Topic => TopicName;
 }
+
+/// <summary>A text was queued (or queued again): every instance's sender looks for work, not only the one that queued it.</summary>
+public sealed record OutboxQueued(Guid ActivityId) : CrmEvent
+{
+    public const string TopicName = "outbox.queued";
+
+    public override string Topic => TopicName;
+}

@@ -13,6 +13,11 @@ public sealed class OutboundMessage
 
     public OutboundPriority Priority { get; set; }
 
+    public SendPurpose Purpose { get; set; }
+
+    /// <summary>For a marketing text to a contact with no consent on record: the sender attests the list was obtained with consent.</summary>
+    public bool ConsentAttested { get; set; }
+
     /// <summary>Our line's OpenPhone id (<c>PN…</c>) the text leaves from.</summary>
     public required string LineOpenPhoneId { get; set; }
 

@@ -1,4 +1,5 @@
 using Crm.Data.Activities;
+using Crm.Data.Compliance;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
@@ -16,7 +17,9 @@ public sealed record SendRequest(
     Guid? PhoneNumberId,
     string? Body,
     string? IdempotencyKey,
-    OutboundPriority Priority = OutboundPriority.Staff);
+    OutboundPriority Priority = OutboundPriority.Staff,
+    SendPurpose Purpose = SendPurpose.Conversation,
+    bool ConsentAttested = false);
 
 /// <summary>A claimed text: the claimer's to send until <c>LeaseUntil</c>; <see cref="Token"/> fences a claimer whose lease ran out.</summary>
 public sealed record OutboundClaim(
@@ -55,23 +58,28 @@ public sealed class OutboundOptions
 /// token), and once a request may have reached OpenPhone without our learning its id, the next claim reconciles
 /// against OpenPhone before sending again.
 /// </remarks>
-public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundSignal signal, IOptions<OutboundOptions> options)
+public sealed class OutboundOperations(
+    CrmDbContext db, UnitOfWork work, TimeProvider clock, SendGate gate, OutboundSignal signal, IOptions<OutboundOptions> options, IOptions<ComplianceOptions> compliance)
 {
-    /// <summary>Creates the QUEUED activity and its outbox row in one transaction and wakes the sender; returns at once.</summary>
+    /// <summary>
+    /// Creates the QUEUED activity and its outbox row in one transaction, through the send gate (a deferred text is queued
+    /// for its allowed time), and wakes the senders once committed; returns at once.
+    /// </summary>
     public async Task<Activity> EnqueueAsync(SendRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.Body))
+        var body = request.Body is { } given && compliance.Value.ReplaceLookalikes ? SmsSegments.ToGsm(given) : request.Body;
+        if (string.IsNullOrWhiteSpace(body))
         {
             throw new EmptyMessageException();
         }
 
-        if (request.Body.Length > OutboundOptions.MaxBodyLength)
+        if (body.Length > OutboundOptions.MaxBodyLength)
         {
-            throw new MessageTooLongException(request.Body.Length, OutboundOptions.MaxBodyLength);
+            throw new MessageTooLongException(body.Length, OutboundOptions.MaxBodyLength);
         }
 
-        var activity = await work.RunAsync(async ct =>
+        var queued = await work.RunAsync(async ct =>
         {
             if (request.IdempotencyKey is { } key
                 && await db.OutboundMessages.Where(o => o.IdempotencyKey == key).Select(o => (Guid?)o.ActivityId).FirstOrDefaultAsync(ct) is { } first)
@@ -80,9 +88,10 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
             }
 
             var (conversation, contact, line) = await ResolveAsync(request, ct);
-            if (SendGate.Refusal(contact) is { } refusal)
+            var decision = await gate.DecideAsync(contact, request.Purpose, request.ConsentAttested, null, ct);
+            if (decision.Verdict == GateVerdict.Refuse)
             {
-                throw refusal;
+                throw decision.Refusal(contact);
             }
 
             var now = clock.GetUtcNow();
@@ -92,13 +101,15 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
                 ContactId = contact.Id,
                 Kind = ActivityKind.Message,
                 Direction = ActivityDirection.Outgoing,
-                Body = request.Body,
+                Body = body,
                 FromNumber = line.Number,
                 ToNumbers = [contact.Phone!],
                 OccurredAt = now,
                 CreatedAt = now,
                 OutboundStatus = MessageStatus.Queued,
                 QueuedAt = now,
+                GateNote = Truncate(decision.Note),
+                Segments = SmsSegments.Count(body, 0).Segments,
             };
             db.Activities.Add(activity);
             db.OutboundMessages.Add(new OutboundMessage
@@ -106,17 +117,21 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
                 ActivityId = activity.Id,
                 State = OutboundState.Queued,
                 Priority = request.Priority,
+                Purpose = request.Purpose,
+                ConsentAttested = request.ConsentAttested,
                 LineOpenPhoneId = line.OpenPhoneId,
                 ToNumber = contact.Phone!,
                 IdempotencyKey = request.IdempotencyKey,
-                NextAttemptAt = now,
+                NextAttemptAt = decision.DeferUntil ?? now,
                 CreatedAt = now,
             });
             TimelineOperations.ApplyToConversation(conversation, activity, created: true, attentionBefore: false);
-            return Change.Of(activity, new ActivityUpdated(activity.Id, conversation.Id), new ConversationUpdated(conversation.Id));
+            return Change.Of(activity, new ActivityUpdated(activity.Id, conversation.Id), new ConversationUpdated(conversation.Id), new OutboxQueued(activity.Id));
         }, cancellationToken);
+        // This instance's workers at once; OutboxQueued, after the commit, reaches the others (and this one, when an
+        // outer unit is still to commit).
         signal.Wake();
-        return activity;
+        return queued;
     }
 
     /// <summary>
@@ -162,9 +177,17 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
             }
 
             var contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == claim.ContactId, ct);
-            if (SendGate.Refusal(contact) is { } refusal)
+            var decision = await gate.DecideAsync(contact, row.Purpose, row.ConsentAttested, activity.Id, ct);
+            if (decision.Verdict == GateVerdict.Refuse)
             {
-                return new Change<bool>(false, Finish(row, activity, MessageStatus.Skipped, refusal.Message));
+                return new Change<bool>(false, Finish(row, activity, MessageStatus.Skipped, string.Join(" ", decision.Reasons)));
+            }
+
+            if (decision.Verdict == GateVerdict.Defer)
+            {
+                Requeue(row, activity, decision.DeferUntil!.Value);
+                activity.GateNote = Truncate(decision.Note);
+                return Change.Of(false, new ActivityUpdated(activity.Id, activity.ConversationId));
             }
 
             if (row.Attempts >= maxAttempts)
@@ -204,14 +227,10 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
                 return Change.Of(false);
             }
 
-            row.State = OutboundState.Queued;
-            row.NextAttemptAt = clock.GetUtcNow() + delay;
-            row.LeaseUntil = null;
-            row.ClaimToken = null;
+            Requeue(row, activity, clock.GetUtcNow() + delay);
             row.MaybeSent |= maybeSent;
             row.Attempts += attempted ? 1 : 0;
             row.LastError = Truncate(error);
-            activity.OutboundStatus = MessageStatus.Queued;
             return Change.Of(true, new ActivityUpdated(activity.Id, activity.ConversationId));
         }, cancellationToken);
     }
@@ -247,7 +266,7 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
     /// <summary>A FAILED or SKIPPED text queued again, through the gate again.</summary>
     public async Task<Activity> RetryAsync(Guid activityId, CancellationToken cancellationToken)
     {
-        var result = await work.RunAsync(async ct =>
+        var retried = await work.RunAsync(async ct =>
         {
             var (row, activity) = await FindAsync(activityId, ct);
             if (activity.OutboundStatus is not (MessageStatus.Failed or MessageStatus.Skipped))
@@ -256,23 +275,23 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
             }
 
             var contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == activity.ContactId, ct);
-            if (SendGate.Refusal(contact) is { } refusal)
+            var decision = await gate.DecideAsync(contact, row.Purpose, row.ConsentAttested, activity.Id, ct);
+            if (decision.Verdict == GateVerdict.Refuse)
             {
-                throw refusal;
+                throw decision.Refusal(contact);
             }
 
             var now = clock.GetUtcNow();
-            row.State = OutboundState.Queued;
+            Requeue(row, activity, decision.DeferUntil ?? now);
             row.Attempts = 0;
-            row.NextAttemptAt = now;
             row.LastError = null;
-            activity.OutboundStatus = MessageStatus.Queued;
             activity.FailureReason = null;
+            activity.GateNote = Truncate(decision.Note);
             activity.QueuedAt = now;
-            return Change.Of(activity, new ActivityUpdated(activity.Id, activity.ConversationId));
+            return Change.Of(activity, new ActivityUpdated(activity.Id, activity.ConversationId), new OutboxQueued(activity.Id));
         }, cancellationToken);
         signal.Wake();
-        return result;
+        return retried;
     }
 
     /// <summary>The first of OpenPhone's message ids that no activity holds yet: reconciliation must not claim another text's.</summary>
@@ -317,6 +336,15 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
         activity.OpenPhoneId = openPhoneId;
         MarkSent(row, activity, clock.GetUtcNow());
         return activity;
+    }
+
+    private static void Requeue(OutboundMessage row, Activity activity, DateTimeOffset at)
+    {
+        row.State = OutboundState.Queued;
+        row.NextAttemptAt = at;
+        row.LeaseUntil = null;
+        row.ClaimToken = null;
+        activity.OutboundStatus = MessageStatus.Queued;
     }
 
     private static void MarkSent(OutboundMessage row, Activity activity, DateTimeOffset now)
@@ -375,10 +403,14 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
     {
         if (request.ConversationId is { } conversationId)
         {
-            var conversation = await db.Conversations.ForUpdate().FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken)
+            // Tracked already when the caller's unit made it (a reply to a first text): not in the database yet.
+            var conversation = db.Conversations.Local.FirstOrDefault(c => c.Id == conversationId)
+                ?? await db.Conversations.ForUpdate().FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken)
                 ?? throw new NotFoundException(nameof(Conversation), conversationId);
-            var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, cancellationToken);
-            var line = await db.PhoneNumbers.FirstAsync(p => p.Id == conversation.PhoneNumberId, cancellationToken);
+            var contact = await db.Contacts.FindAsync([conversation.ContactId], cancellationToken)
+                ?? throw new NotFoundException(nameof(Contact), conversation.ContactId);
+            var line = await db.PhoneNumbers.FindAsync([conversation.PhoneNumberId], cancellationToken)
+                ?? throw new NotFoundException(nameof(PhoneNumber), conversation.PhoneNumberId);
             return (conversation, Textable(contact), line);
         }
 
@@ -435,7 +467,7 @@ public sealed class OutboundOperations(CrmDbContext db, UnitOfWork work, TimePro
     private static string? Truncate(string? text) => text is { Length: > 500 } ? text[..500] : text;
 }
 
-/// <summary>Wakes every waiting sender worker of this instance: a text was queued. Other instances find it on their sweep.</summary>
+/// <summary>Wakes every waiting sender worker of this instance: a text was queued here or on another instance (<see cref="OutboxQueued"/>), or the sweep ran.</summary>
 public sealed class OutboundSignal
 {
     private TaskCompletionSource _next = NewSource();

@@ -21,6 +21,8 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
         Field<MessageStatusType>("status").Resolve(ctx => ctx.Source.OutboundStatus)
             .Description("Where an outgoing text is: QUEUED, SENDING, SENT, DELIVERED, or FAILED, SKIPPED, CANCELLED. Null for calls and incoming texts.");
         Field(x => x.FailureReason, nullable: true).Description("Why an outgoing text was FAILED or SKIPPED, in words staff can act on.");
+        Field(x => x.GateNote, nullable: true).Description("The send gate's note on an outgoing text it deferred or let through with a warning.");
+        Field(x => x.Segments, nullable: true).Description("SMS parts the outgoing text takes: what OpenPhone charges for.");
         Field(x => x.QueuedAt, nullable: true).Description("When the outgoing text was queued (again, after a retry).");
         Field(x => x.SentAt, nullable: true).Description("When OpenPhone accepted the outgoing text.");
         Field(x => x.DeliveredAt, nullable: true).Description("When the carrier reported the outgoing text delivered.");

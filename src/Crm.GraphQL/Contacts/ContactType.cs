@@ -25,7 +25,18 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Field(x => x.Email, nullable: true).Description("Email address.");
         Field(x => x.Company, nullable: true).Description("Company name.");
         Field(x => x.Address, type: typeof(NonNullGraphType<AddressType>)).Description("Postal address; every part optional.");
-        Field(x => x.TimeZone, nullable: true).Description("IANA time zone (America/New_York), for quiet hours.");
+        Field<NonNullGraphType<StringGraphType>>("timeZone")
+            .Description("The contact's IANA time zone, for quiet hours: its own, else its address's state, else its number's, else the business's (see timeZoneSource).")
+            .Resolve(ctx => Place(ctx).Zone.Id);
+        Field<NonNullGraphType<TimeZoneSourceType>>("timeZoneSource").Description("Where timeZone came from.").Resolve(ctx => Place(ctx).Source);
+        Field<NonNullGraphType<StringGraphType>>("localTime")
+            .Description("The time now where the contact is, with its UTC offset: 2026-07-15T23:00:00-04:00 (the DateTime scalar would give it in UTC).")
+            .Resolve(ctx =>
+            {
+                var now = ctx.RequestServices!.GetRequiredService<TimeProvider>().GetUtcNow();
+                var local = now.ToOffset(Place(ctx).Zone.GetUtcOffset(NodaTime.Instant.FromDateTimeOffset(now)).ToTimeSpan());
+                return local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+            });
         Field(x => x.Tags).Description("Free labels such as vip or lead.");
         Field(x => x.SmsConsent, type: typeof(NonNullGraphType<SmsConsentType>)).Description("Consent to texts, as the consent ledger stands.");
         Field<NonNullGraphType<ConsentEntriesConnectionType>>("consentHistory")
@@ -56,6 +67,10 @@ internal sealed class ContactType : ObjectGraphType<Contact>
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.ContactId, ctx.Source.Id,
                 ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
     }
+
+    /// <summary>Where the contact is: offline lookups on each read, no query.</summary>
+    private static Crm.Data.Compliance.RecipientPlace Place(global::GraphQL.IResolveFieldContext<Contact> ctx) =>
+        Crm.Data.Compliance.RecipientPlaces.Of(ctx.Source, ctx.RequestServices!.GetRequiredService<Crm.Data.Outbound.SendGate>().BusinessZone);
 }
 
 internal sealed class AddressType : ObjectGraphType<Address>

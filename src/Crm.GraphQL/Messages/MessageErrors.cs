@@ -1,5 +1,6 @@
 using Crm.Data;
 using Crm.GraphQL.Activities;
+using Crm.GraphQL.Consent;
 using Crm.GraphQL.Schema;
 using Crm.GraphQL.Server.Conventions;
 using GraphQL.Types;
@@ -13,13 +14,23 @@ internal sealed class SendMessageErrorType() : ErrorUnionGraphType(
     typeof(EmptyMessageErrorType),
     typeof(MessageTooLongErrorType),
     typeof(NotFoundErrorType),
-    typeof(InvalidFieldErrorType));
+    typeof(InvalidFieldErrorType),
+    typeof(SendRefusedErrorType));
 
 internal sealed class CancelMessageErrorType() : ErrorUnionGraphType("CancelMessageError", typeof(MessageStateErrorType), typeof(NotFoundErrorType));
 
-internal sealed class RetryMessageErrorType() : ErrorUnionGraphType("RetryMessageError", typeof(MessageStateErrorType), typeof(ContactOptedOutErrorType), typeof(NotFoundErrorType));
+internal sealed class RetryMessageErrorType() : ErrorUnionGraphType("RetryMessageError", typeof(MessageStateErrorType), typeof(ContactOptedOutErrorType), typeof(SendRefusedErrorType), typeof(NotFoundErrorType));
 
-internal sealed class SendMessagePayloadType() : PayloadGraphType<ActivityType, SendMessageErrorType>("SendMessagePayload", "activity", "The outgoing text, QUEUED; the same one again for a repeated idempotency key.");
+internal sealed class SendMessagePayloadType : PayloadGraphType<ActivityType, SendMessageErrorType>
+{
+    public SendMessagePayloadType()
+        : base("SendMessagePayload", "activity", "The outgoing text, QUEUED; the same one again for a repeated idempotency key.")
+    {
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("warnings")
+            .Description("What the send gate said of an accepted text: the recipient's late hour, or why it waits (quiet hours, a cap).")
+            .Resolve(ctx => ctx.Source.Value is Crm.Data.Activities.Activity { GateNote: { } note } ? new[] { note } : []);
+    }
+}
 
 internal sealed class CancelMessagePayloadType() : PayloadGraphType<ActivityType, CancelMessageErrorType>("CancelMessagePayload", "activity", "The text, CANCELLED.");
 

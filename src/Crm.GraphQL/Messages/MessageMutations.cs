@@ -25,7 +25,10 @@ internal static class MessageMutations
                     OptionalId(input.ContactId, "Contact"),
                     OptionalId(input.PhoneNumberId, "PhoneNumber"),
                     input.Body,
-                    input.IdempotencyKey);
+                    input.IdempotencyKey,
+                    input.Purpose == SendPurpose.Marketing ? OutboundPriority.Bulk : OutboundPriority.Staff,
+                    input.Purpose ?? SendPurpose.Conversation,
+                    input.ConsentAttested ?? false);
                 return MutationConventions.RunAsync(async () => new Payload(await Operations(ctx).EnqueueAsync(request, ctx.CancellationToken), null));
             });
 
@@ -51,7 +54,7 @@ internal static class MessageMutations
     private static Guid? OptionalId(string? id, string type) => id is null ? null : NodeId.Decode(id, type);
 }
 
-internal sealed record SendMessageInput(string? ConversationId, string? ContactId, string? PhoneNumberId, string Body, string? IdempotencyKey);
+internal sealed record SendMessageInput(string? ConversationId, string? ContactId, string? PhoneNumberId, string Body, string? IdempotencyKey, SendPurpose? Purpose, bool? ConsentAttested);
 
 internal sealed record MessageIdInput(string Id);
 
@@ -66,6 +69,8 @@ internal sealed class SendMessageInputType : InputObjectGraphType<SendMessageInp
         Field<IdGraphType>("phoneNumberId").Description("The line to send from, with contactId; default OpenPhone:DefaultPhoneNumberId, or the only line.");
         Field<NonNullGraphType<StringGraphType>>("body").Description("The text, 1 to 1,600 characters.");
         Field<StringGraphType>("idempotencyKey").Description("Your key for this send: the same key again returns the first activity and sends nothing.");
+        Field<Consent.SendPurposeType>("purpose").Description("What the text is for; default CONVERSATION. MARKETING texts wait for the recipient's allowed hours and caps.");
+        Field<BooleanGraphType>("consentAttested").Description("For MARKETING to a contact with no consent on record: you attest the list was obtained with consent.");
     }
 }
 

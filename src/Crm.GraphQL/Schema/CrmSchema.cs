@@ -40,6 +40,7 @@ internal sealed class CrmQuery : ObjectGraphType
         UserQueries.Register(this);
         NodeQueries.Register(this);
         SearchQueries.Register(this);
+        ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
     }
 }
@@ -66,6 +67,7 @@ internal sealed class CrmMutation : ObjectGraphType
         ConversationMutations.Register(this);
         MessageMutations.Register(this);
         ConsentMutations.Register(this);
+        ComplianceMutations.Register(this);
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
     }

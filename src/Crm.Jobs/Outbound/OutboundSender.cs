@@ -1,3 +1,4 @@
+using Crm.Data.Events;
 using Crm.Data.Outbound;
 using Crm.Jobs.OpenPhone;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ namespace Crm.Jobs.Outbound;
 public sealed partial class OutboundSender(
     IServiceScopeFactory scopes,
     OutboundSignal signal,
+    IEventBus bus,
     IOptions<SenderOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
@@ -35,7 +37,35 @@ public sealed partial class OutboundSender(
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         await started.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(Enumerable.Range(0, _options.Workers ?? 1).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken)));
+        if (_options.Workers is not > 0)
+        {
+            return;
+        }
+
+        var workers = Enumerable.Range(0, _options.Workers.Value).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken));
+        await Task.WhenAll([.. workers, ListenAsync(stoppingToken)]);
+    }
+
+    /// <summary>A text queued on any instance wakes this one's workers: the bus carries it (through Redis across instances).</summary>
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var _ in bus.SubscribeAsync(OutboxQueued.TopicName, stoppingToken))
+                {
+                    signal.Wake();
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Dropped for falling behind, or the bus failed: a wake now finds whatever was missed.
+                LogListenFailed(logger, ex);
+                signal.Wake();
+                await Task.Delay(_options.RetryDelay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     private async Task WorkAsync(CancellationToken stoppingToken)
@@ -167,6 +197,9 @@ public sealed partial class OutboundSender(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound text {ActivityId} was found at OpenPhone and recorded as sent, not sent again")]
     private static partial void LogReconciled(ILogger logger, Guid activityId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbound sender stopped hearing of queued texts; listening again")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The outbound sender failed; the text's lease brings it back")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);

@@ -70,6 +70,10 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("GateNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -87,6 +91,9 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Segments")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("SentAt")
@@ -159,6 +166,51 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsDescending();
 
                     b.ToTable("AuditEntries");
+                });
+
+            modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActivityId");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.ToTable("OptOutReviews");
                 });
 
             modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>
@@ -404,6 +456,9 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<Guid?>("ClaimToken")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("ConsentAttested")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -434,6 +489,11 @@ namespace Crm.Data.Migrations.Sqlite
 
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -926,6 +986,21 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Navigation("Transcript");
 
                     b.Navigation("Voicemail");
+                });
+
+            modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", null)
+                        .WithMany()
+                        .HasForeignKey("ActivityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Crm.Data.Consent.ConsentEntry", b =>

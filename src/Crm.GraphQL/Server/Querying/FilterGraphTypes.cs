@@ -70,6 +70,8 @@ internal abstract class ComparableOperationFilterInputType<TScalar> : InputObjec
 
 internal sealed class IntOperationFilterInputType() : ComparableOperationFilterInputType<IntGraphType>("IntOperationFilterInput", "a whole number");
 
+internal sealed class FloatOperationFilterInputType() : ComparableOperationFilterInputType<FloatGraphType>("FloatOperationFilterInput", "a number");
+
 internal sealed class DateTimeOperationFilterInputType() : ComparableOperationFilterInputType<DateTimeType>("DateTimeOperationFilterInput", "an instant");
 
 /// <summary>Global ids are opaque: they can be matched, not ordered.</summary>
