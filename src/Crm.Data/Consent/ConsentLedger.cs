@@ -60,9 +60,7 @@ public sealed class ConsentLedger(CrmDbContext db, UnitOfWork work, AuditLog aud
             return [];
         }
 
-        contact.SmsConsent.Status = fact.Status == ConsentStatus.OptedIn ? SmsConsentStatus.OptedIn : SmsConsentStatus.OptedOut;
-        contact.SmsConsent.Since = fact.At;
-        contact.SmsConsent.Source = fact.Source;
+        Follow(contact, fact.Status, fact.At, fact.Source);
         contact.UpdatedAt = now;
         return [new ContactUpdated(contact.Id)];
     }
@@ -87,9 +85,15 @@ public sealed class ConsentLedger(CrmDbContext db, UnitOfWork work, AuditLog aud
 
         if (orphans.OrderBy(e => e.At).ThenBy(e => e.RecordedAt).LastOrDefault() is { } newest)
         {
-            contact.SmsConsent.Status = newest.Status == ConsentStatus.OptedIn ? SmsConsentStatus.OptedIn : SmsConsentStatus.OptedOut;
-            contact.SmsConsent.Since = newest.At;
-            contact.SmsConsent.Source = newest.Source;
+            Follow(contact, newest.Status, newest.At, newest.Source);
         }
+    }
+
+    /// <summary>The contact's state becomes what its newest entry says.</summary>
+    private static void Follow(Contact contact, ConsentStatus status, DateTimeOffset at, ConsentSource source)
+    {
+        contact.SmsConsent.Status = status == ConsentStatus.OptedIn ? SmsConsentStatus.OptedIn : SmsConsentStatus.OptedOut;
+        contact.SmsConsent.Since = at;
+        contact.SmsConsent.Source = source;
     }
 }

@@ -338,6 +338,13 @@ public sealed class OutboundOperations(
         return activity;
     }
 
+    private static void EndSend(OutboundMessage row)
+    {
+        row.State = OutboundState.Done;
+        row.LeaseUntil = null;
+        row.ClaimToken = null;
+    }
+
     private static void Requeue(OutboundMessage row, Activity activity, DateTimeOffset at)
     {
         row.State = OutboundState.Queued;
@@ -349,9 +356,7 @@ public sealed class OutboundOperations(
 
     private static void MarkSent(OutboundMessage row, Activity activity, DateTimeOffset now)
     {
-        row.State = OutboundState.Done;
-        row.LeaseUntil = null;
-        row.ClaimToken = null;
+        EndSend(row);
         activity.SentAt ??= now;
         activity.FailureReason = null;
         if (activity.OutboundStatus is not (MessageStatus.Delivered or MessageStatus.Sent))
@@ -363,9 +368,7 @@ public sealed class OutboundOperations(
     /// <summary>Ends the text's send in <paramref name="status"/>; the events to publish.</summary>
     private static CrmEvent[] Finish(OutboundMessage row, Activity activity, MessageStatus status, string? reason)
     {
-        row.State = OutboundState.Done;
-        row.LeaseUntil = null;
-        row.ClaimToken = null;
+        EndSend(row);
         activity.OutboundStatus = status;
         activity.FailureReason = Truncate(reason);
         return [new ActivityUpdated(activity.Id, activity.ConversationId)];
