@@ -2,6 +2,7 @@ using Crm.Data.Outbound;
 using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Outbound;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using Snapshooter.Xunit;
 
@@ -55,9 +56,42 @@ public sealed class SendGateDecisionTests(PostgresFixture fixture) : PostgresTes
         await using var host = await OutboundHost.StartAsync(workers: 0, clock: new FakeTimeProvider(noon));
         var (line, conversations) = await host.ArrangeAsync();
         var conversation = conversations[0];
-        await host.QueryAsync(async db =>
+        await ArrangeSentMarketingAsync(host, line, conversation, noon, TimeSpan.FromDays(20), TimeSpan.FromDays(3));
+        var client = await host.ClientAsync();
+
+        var third = await client.DataAsync(Send, new { input = new { conversationId = NodeId.Encode("Conversation", conversation.Id), body = "Summer special", purpose = "MARKETING", consentAttested = true } });
+
+        var id = NodeId.Decode(third["sendMessage"]!["activity"]!["id"]!.GetValue<string>(), "Activity");
+        Assert.Equal(noon.AddDays(10), (await host.OutboxAsync(id)).NextAttemptAt);
+        Assert.StartsWith("Capped: 2 marketing texts in 30 days", third["sendMessage"]!["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFloridaNumberGetsAtMostThreeMarketingTextsIn24Hours()
+    {
+        var noon = new DateTimeOffset(2026, 7, 15, 16, 0, 0, TimeSpan.Zero);
+        await using var host = await OutboundHost.StartAsync(
+            workers: 0, clock: new FakeTimeProvider(noon), hostSettings: new Dictionary<string, string?> { ["Compliance:MarketingMaxPerContact"] = "10" });
+        var (line, conversations) = await host.ArrangeAsync();
+        var conversation = conversations[0];
+        await host.QueryAsync(db => db.Contacts.Where(c => c.Id == conversation.ContactId)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.Phone, "+13055551000")));
+        await ArrangeSentMarketingAsync(host, line, conversation, noon, TimeSpan.FromHours(20), TimeSpan.FromHours(6), TimeSpan.FromHours(1));
+        var client = await host.ClientAsync();
+
+        var fourth = await client.DataAsync(Send, new { input = new { conversationId = NodeId.Encode("Conversation", conversation.Id), body = "One more offer", purpose = "MARKETING", consentAttested = true } });
+
+        var id = NodeId.Decode(fourth["sendMessage"]!["activity"]!["id"]!.GetValue<string>(), "Activity");
+        // The oldest of the three in the last day was 20 hours ago: four hours from now it is a day old.
+        Assert.Equal(noon.AddHours(4), (await host.OutboxAsync(id)).NextAttemptAt);
+        Assert.Equal("Capped: 3 marketing texts in 24 hours (Florida and Oklahoma).", fourth["sendMessage"]!["warnings"]![0]!.GetValue<string>());
+    }
+
+    /// <summary>Marketing texts already sent to the conversation's contact, so long before <paramref name="now"/>.</summary>
+    private static Task<int> ArrangeSentMarketingAsync(OutboundHost host, Crm.Data.PhoneNumbers.PhoneNumber line, Crm.Data.Conversations.Conversation conversation, DateTimeOffset now, params TimeSpan[] ago) =>
+        host.QueryAsync(async db =>
         {
-            foreach (var daysAgo in new[] { 20, 3 })
+            foreach (var before in ago)
             {
                 var activity = new Crm.Data.Activities.Activity
                 {
@@ -67,9 +101,9 @@ public sealed class SendGateDecisionTests(PostgresFixture fixture) : PostgresTes
                     Direction = Crm.Data.Activities.ActivityDirection.Outgoing,
                     Body = "Earlier campaign",
                     OutboundStatus = Crm.Data.Activities.MessageStatus.Delivered,
-                    OccurredAt = noon.AddDays(-daysAgo),
-                    CreatedAt = noon.AddDays(-daysAgo),
-                    SentAt = noon.AddDays(-daysAgo),
+                    OccurredAt = now - before,
+                    CreatedAt = now - before,
+                    SentAt = now - before,
                 };
                 db.Activities.Add(activity);
                 db.OutboundMessages.Add(new OutboundMessage
@@ -79,21 +113,13 @@ public sealed class SendGateDecisionTests(PostgresFixture fixture) : PostgresTes
                     Purpose = SendPurpose.Marketing,
                     LineOpenPhoneId = line.OpenPhoneId,
                     ToNumber = "+16175551000",
-                    NextAttemptAt = noon.AddDays(-daysAgo),
-                    CreatedAt = noon.AddDays(-daysAgo),
+                    NextAttemptAt = now - before,
+                    CreatedAt = now - before,
                 });
             }
 
             return await db.SaveChangesAsync();
         });
-        var client = await host.ClientAsync();
-
-        var third = await client.DataAsync(Send, new { input = new { conversationId = NodeId.Encode("Conversation", conversation.Id), body = "Summer special", purpose = "MARKETING", consentAttested = true } });
-
-        var id = NodeId.Decode(third["sendMessage"]!["activity"]!["id"]!.GetValue<string>(), "Activity");
-        Assert.Equal(noon.AddDays(10), (await host.OutboxAsync(id)).NextAttemptAt);
-        Assert.StartsWith("Capped: 2 marketing texts in 30 days", third["sendMessage"]!["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
-    }
 
     private static System.Text.Json.Nodes.JsonNode Without(System.Text.Json.Nodes.JsonNode payload, string field)
     {

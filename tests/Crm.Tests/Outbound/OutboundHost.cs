@@ -45,7 +45,8 @@ public sealed class OutboundHost : IAsyncDisposable
         int workers = 1,
         IReadOnlyDictionary<string, string?>? simulatorSettings = null,
         TimeProvider? clock = null,
-        SimulatorServer? simulator = null)
+        SimulatorServer? simulator = null,
+        IReadOnlyDictionary<string, string?>? hostSettings = null)
     {
         WebApplicationFactory<Program>? app = null;
         var owned = simulator is null;
@@ -63,13 +64,18 @@ public sealed class OutboundHost : IAsyncDisposable
         }
 
         simulator ??= await SimulatorServer.StartAsync(settings, webhookHandler: () => app!.Server.CreateHandler());
-        var hostSettings = PostgresFixture.Settings();
-        hostSettings["OpenPhone:ApiKey"] = SimulatorServer.ApiKey;
-        hostSettings["OpenPhone:ApiBaseUrl"] = simulator.BaseAddress.ToString();
-        hostSettings["OpenPhone:RequestsPerSecond"] = "100";
-        hostSettings["OpenPhone:Outbound:Workers"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        hostSettings["OpenPhone:Resilience:Retry:Delay"] = "00:00:00.010";
-        var root = new CrmApiFactory(hostSettings);
+        var settingsOfHost = PostgresFixture.Settings();
+        settingsOfHost["OpenPhone:ApiKey"] = SimulatorServer.ApiKey;
+        settingsOfHost["OpenPhone:ApiBaseUrl"] = simulator.BaseAddress.ToString();
+        settingsOfHost["OpenPhone:RequestsPerSecond"] = "100";
+        settingsOfHost["OpenPhone:Outbound:Workers"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settingsOfHost["OpenPhone:Resilience:Retry:Delay"] = "00:00:00.010";
+        foreach (var (key, value) in hostSettings ?? new Dictionary<string, string?>())
+        {
+            settingsOfHost[key] = value;
+        }
+
+        var root = new CrmApiFactory(settingsOfHost);
         app = clock is null ? root : root.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(clock)));
         _ = app.Server;
         return new OutboundHost(simulator, owned, root, app);
