@@ -91,9 +91,12 @@ public sealed partial class OutboundSender(
                 continue;
             }
 
-            var timer = nextDue is { } later ? Task.Delay(later - now, clock, stoppingToken) : Task.Delay(Timeout.Infinite, stoppingToken);
-            // The timer ends on stop too, as cancelled: WhenAny never throws, and the loop sees the stop.
+            // The timer is cancelled once woken, so idle waits leave nothing behind; it ends on stop too. WhenAny never
+            // throws, and the loop sees the stop.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var timer = nextDue is { } later ? Task.Delay(later - now, clock, wait.Token) : Task.Delay(Timeout.Infinite, wait.Token);
             await Task.WhenAny(woken, timer);
+            await wait.CancelAsync();
         }
     }
 
