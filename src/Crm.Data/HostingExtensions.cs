@@ -23,7 +23,9 @@ public static partial class HostingExtensions
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section)
+            .Validate(o => NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(o.BusinessTimeZone) is not null, "Crm:BusinessTimeZone must be an IANA time zone such as America/New_York.")
+            .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
 
         var connectionString = builder.Configuration.GetConnectionString("Crm");
