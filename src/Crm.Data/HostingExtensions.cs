@@ -60,17 +60,16 @@ public static partial class HostingExtensions
             .AddEntityFrameworkStores<CrmDbContext>();
         builder.Services.AddScoped<TimelineOperations>();
         builder.Services.AddScoped<WebhookInbox>();
-        builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
+        builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section)
+            .Validate(o => o.PricePerSegment >= 0, "OpenPhone:PricePerSegment must not be negative.").ValidateOnStart();
         builder.Services.AddScoped<OutboundOperations>();
         builder.Services.AddScoped<Consent.ConsentLedger>();
         builder.Services.AddScoped<SendGate>();
         builder.Services.AddScoped<InboundConsent>();
         builder.Services.AddOptions<ComplianceOptions>().BindConfiguration(ComplianceOptions.Section)
-            .Validate(o => TryWindow(o.MarketingHours), "Compliance:MarketingHours must be a window such as 09:00-20:00.")
+            .Validate(o => QuietHours.Window.TryParse(o.MarketingHours, out _), "Compliance:MarketingHours must be a window such as 09:00-20:00.")
             .Validate(o => o.MarketingMaxPerContact > 0 && o.MarketingWindowDays > 0, "Compliance:MarketingMaxPerContact and MarketingWindowDays must be positive.")
             .ValidateOnStart();
-        builder.Services.AddOptions<SegmentPricing>().BindConfiguration(SegmentPricing.Section)
-            .Validate(o => o.PricePerSegment >= 0, "OpenPhone:PricePerSegment must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<OutboundSignal>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
@@ -167,17 +166,4 @@ public static partial class HostingExtensions
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded demo data: {Counts}")]
     private static partial void LogSeeded(ILogger logger, string counts);
-
-    private static bool TryWindow(string text)
-    {
-        try
-        {
-            QuietHours.Window.Parse(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
 }

@@ -119,13 +119,21 @@ public static class QuietHours
     public readonly record struct Window(LocalTime Start, LocalTime End)
     {
         /// <summary>"09:00-20:00", as <c>Compliance:MarketingHours</c> is written.</summary>
-        public static Window Parse(string text)
+        public static Window Parse(string text) =>
+            TryParse(text, out var window) ? window : throw new FormatException($"'{text}' is not a window such as 09:00-20:00.");
+
+        public static bool TryParse(string? text, out Window window)
         {
-            var parts = (text ?? throw new ArgumentNullException(nameof(text))).Split('-', 2, StringSplitOptions.TrimEntries);
+            var parts = text?.Split('-', 2, StringSplitOptions.TrimEntries) ?? [];
             var pattern = NodaTime.Text.LocalTimePattern.CreateWithInvariantCulture("HH:mm");
-            return parts.Length == 2 && pattern.Parse(parts[0]) is { Success: true } start && pattern.Parse(parts[1]) is { Success: true } end && start.Value < end.Value
-                ? new Window(start.Value, end.Value)
-                : throw new FormatException($"'{text}' is not a window such as 09:00-20:00.");
+            if (parts.Length == 2 && pattern.Parse(parts[0]) is { Success: true } start && pattern.Parse(parts[1]) is { Success: true } end && start.Value < end.Value)
+            {
+                window = new Window(start.Value, end.Value);
+                return true;
+            }
+
+            window = default;
+            return false;
         }
 
         public bool Contains(LocalTime time) => time >= Start && time < End;

@@ -36,18 +36,6 @@ public sealed record OutboundClaim(
 /// <summary>A claim, or when the next text falls due (null: nothing is waiting).</summary>
 public sealed record ClaimResult(OutboundClaim? Claim, DateTimeOffset? NextDueAt);
 
-/// <summary>Settings under <c>OpenPhone</c> that decide where a text goes from.</summary>
-public sealed class OutboundOptions
-{
-    public const string Section = "OpenPhone";
-
-    /// <summary>OpenPhone's limit for one text (openphone-api.md §4.2).</summary>
-    public const int MaxBodyLength = 1600;
-
-    /// <summary>The line (<c>PN…</c>) a text to a contact leaves from when the caller names none and the workspace has several.</summary>
-    public string? DefaultPhoneNumberId { get; set; }
-}
-
 /// <summary>
 /// The outbound pipe's state changes: enqueue (with the send gate), claim, and each outcome of a send. The sender in
 /// Crm.Jobs makes the HTTP requests between them; every change is one unit of work and publishes
@@ -468,17 +456,4 @@ public sealed class OutboundOperations(
     private static string Describe(Activity activity) => (activity.OutboundStatus ?? MessageStatus.Queued).ToString().ToUpperInvariant();
 
     private static string? Truncate(string? text) => text is { Length: > 500 } ? text[..500] : text;
-}
-
-/// <summary>Wakes every waiting sender worker of this instance: a text was queued here or on another instance (<see cref="OutboxQueued"/>), or the sweep ran.</summary>
-public sealed class OutboundSignal
-{
-    private TaskCompletionSource _next = NewSource();
-
-    /// <summary>The wake to wait for; taken before looking for work, so a wake while looking is not missed.</summary>
-    public Task Next => Volatile.Read(ref _next).Task;
-
-    public void Wake() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
-
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

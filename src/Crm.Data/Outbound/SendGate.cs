@@ -19,14 +19,15 @@ public enum GateVerdict
     Refuse,
 }
 
-/// <summary>What the gate decided for one text, and why, in words staff can act on.</summary>
-public sealed record GateDecision(GateVerdict Verdict, DateTimeOffset? DeferUntil, IReadOnlyList<string> Reasons, IReadOnlyList<string> Warnings)
+/// <summary>
+/// What the gate decided for one text, and why, in words staff can act on. <c>OptedOutSince</c> is set when the refusal is
+/// the contact's opt-out, so callers can say so in its own error.
+/// </summary>
+public sealed record GateDecision(GateVerdict Verdict, DateTimeOffset? DeferUntil, IReadOnlyList<string> Reasons, IReadOnlyList<string> Warnings, DateTimeOffset? OptedOutSince = null)
 {
     /// <summary>The refusal as a business error: the opt-out one when that is why.</summary>
     public DomainException Refusal(Contact contact) =>
-        contact.SmsConsent is { Status: SmsConsentStatus.OptedOut, Since: { } since } && Reasons.Count > 0 && Reasons[0] == SendGate.OptedOutReason
-            ? new ContactOptedOutException(contact.Id, since)
-            : new SendRefusedException(Reasons);
+        OptedOutSince is { } since ? new ContactOptedOutException(contact.Id, since) : new SendRefusedException(Reasons);
 
     /// <summary>What is recorded on the message: the reasons of a deferral, or the warnings of an allowed text.</summary>
     public string? Note => Verdict == GateVerdict.Defer ? string.Join(" ", Reasons) : Warnings.Count > 0 ? string.Join(" ", Warnings) : null;
@@ -38,8 +39,6 @@ public sealed record GateDecision(GateVerdict Verdict, DateTimeOffset? DeferUnti
 /// </summary>
 public sealed class SendGate(CrmDbContext db, TimeProvider clock, IOptions<ComplianceOptions> compliance, IOptions<CrmOptions> crm)
 {
-    internal const string OptedOutReason = "The contact opted out of texts.";
-
     /// <summary>Florida and Oklahoma: at most 3 marketing texts in 24 hours (sending-and-compliance.md §3).</summary>
     private static readonly HashSet<string> ThreePerDayStates = ["FL", "OK"];
 
@@ -60,7 +59,7 @@ public sealed class SendGate(CrmDbContext db, TimeProvider clock, IOptions<Compl
                 SendPurpose.Help => Allow(),
                 SendPurpose.Confirmation when !await ConfirmedSinceAsync(contact, activityId, cancellationToken) => Allow(),
                 SendPurpose.Confirmation => Refuse("The opt-out was already confirmed once."),
-                _ => Refuse(OptedOutReason),
+                _ => new GateDecision(GateVerdict.Refuse, null, ["The contact opted out of texts."], [], contact.SmsConsent.Since ?? now),
             };
         }
 

@@ -24,7 +24,7 @@ internal static class MessageQueries
             {
                 var body = ctx.GetArgument<string>("body");
                 var normalized = ctx.GetArgument<bool>("replaceLookalikes") ? SmsSegments.ToGsm(body) : body;
-                var price = ctx.RequestServices!.GetRequiredService<IOptions<SegmentPricing>>().Value.PricePerSegment;
+                var price = ctx.RequestServices!.GetRequiredService<IOptions<Crm.Data.Outbound.OutboundOptions>>().Value.PricePerSegment;
                 return new MessageSegments(normalized, SmsSegments.Count(normalized, price));
             });
     }
