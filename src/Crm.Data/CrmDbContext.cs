@@ -43,6 +43,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Compliance.OptOutReview> OptOutReviews => Set<Compliance.OptOutReview>();
 
+    public DbSet<Importing.ImportJob> ImportJobs => Set<Importing.ImportJob>();
+
+    public DbSet<Importing.ImportError> ImportErrors => Set<Importing.ImportError>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

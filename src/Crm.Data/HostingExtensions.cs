@@ -63,6 +63,7 @@ public static partial class HostingExtensions
         builder.Services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section)
             .Validate(o => o.PricePerSegment >= 0, "OpenPhone:PricePerSegment must not be negative.").ValidateOnStart();
         builder.Services.AddScoped<OutboundOperations>();
+        builder.Services.AddScoped<Importing.ImportJobOperations>();
         builder.Services.AddScoped<Consent.ConsentLedger>();
         builder.Services.AddScoped<SendGate>();
         builder.Services.AddScoped<InboundConsent>();

@@ -1,4 +1,5 @@
 using Coravel;
+using Crm.Jobs.Importing;
 using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Outbound;
 using Crm.Jobs.Webhooks;
@@ -28,7 +29,22 @@ public static class HostingExtensions
         builder.Services.AddTransient<RetryWebhooksJob>();
         builder.AddOpenPhoneClient();
         builder.AddOutboundSender();
+        builder.AddImports();
         return builder;
+    }
+
+    /// <summary>The import workers and the importers they run.</summary>
+    private static void AddImports(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ImportRunnerOptions>().BindConfiguration(ImportRunnerOptions.Section)
+            .Validate(o => o.Workers >= 0 && o.Lease > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.MaxRuns > 0, "Imports settings must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<HistoryImportSettings>().BindConfiguration(HistoryImportSettings.Section)
+            .Validate(o => o.Concurrency > 0 && o.ConversationAttempts > 0, "Imports:OpenPhone settings must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<ImportRunner>();
+        builder.Services.AddScoped<IImporter, OpenPhoneHistoryImporter>();
+        builder.Services.AddScoped<HistoryImports>();
     }
 
     /// <summary>The sender: this instance's workers draining the outbox.</summary>

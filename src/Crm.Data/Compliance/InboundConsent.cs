@@ -15,11 +15,18 @@ namespace Crm.Data.Compliance;
 /// </summary>
 public sealed class InboundConsent(CrmDbContext db, UnitOfWork work, ConsentLedger ledger, OutboundOperations outbound, AuditLog audit, IOptions<ComplianceOptions> options, TimeProvider clock)
 {
-    /// <summary>Called once, when an incoming text is first recorded; the events to publish.</summary>
+    /// <summary>
+    /// The CRM answers a HELP or an opt-out it handles only for texts this recent: a reply to a text from last spring,
+    /// found by the history import or by a webhook retried after a long outage, would be news to nobody.
+    /// </summary>
+    public static readonly TimeSpan ReplyWindow = TimeSpan.FromHours(24);
+
+    /// <summary>Called once, when an incoming text is first recorded (by a webhook or the history import); the events to publish.</summary>
     public async Task<IReadOnlyList<CrmEvent>> ApplyAsync(Activity activity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(activity);
         var reading = InboundClassifier.Classify(activity.Body);
+        var answer = clock.GetUtcNow() - activity.OccurredAt <= ReplyWindow;
         if (reading.Intent == InboundIntent.None)
         {
             return [];
@@ -30,7 +37,11 @@ public sealed class InboundConsent(CrmDbContext db, UnitOfWork work, ConsentLedg
         switch (reading)
         {
             case { Intent: InboundIntent.Help }:
-                await ReplyAsync(activity, options.Value.HelpText, SendPurpose.Help, $"help:{activity.Id}", cancellationToken);
+                if (answer)
+                {
+                    await ReplyAsync(activity, options.Value.HelpText, SendPurpose.Help, $"help:{activity.Id}", cancellationToken);
+                }
+
                 return [];
             case { Intent: InboundIntent.OptIn }:
                 // OpenPhone confirms START and UNSTOP itself.
@@ -49,7 +60,7 @@ public sealed class InboundConsent(CrmDbContext db, UnitOfWork work, ConsentLedg
             default:
                 var source = reading.Source == ClassificationSource.Keyword ? ConsentSource.Keyword : ConsentSource.FreeText;
                 var events = ledger.Append(contact, new ConsentFact(ConsentStatus.OptedOut, source, activity.OccurredAt, activity.Id, activity.Body));
-                if (!reading.HandledByOpenPhone)
+                if (answer && !reading.HandledByOpenPhone)
                 {
                     await ReplyAsync(activity, options.Value.OptOutConfirmationText, SendPurpose.Confirmation, $"confirm:{activity.Id}", cancellationToken);
                 }

@@ -92,6 +92,27 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
         }, cancellationToken);
     }
 
+    /// <summary>One of our lines as the phone system lists it: added, or its number and name brought up to date.</summary>
+    public Task<PhoneNumber> RecordLineAsync(string openPhoneId, string number, string? name, CancellationToken cancellationToken) => work.RunAsync(async ct =>
+    {
+        var normalized = Normalize(number) ?? number;
+        var line = await db.PhoneNumbers.FirstOrDefaultAsync(p => p.OpenPhoneId == openPhoneId, ct)
+            ?? await db.PhoneNumbers.FirstOrDefaultAsync(p => p.Number == normalized, ct);
+        if (line is null)
+        {
+            line = new PhoneNumber { OpenPhoneId = openPhoneId, Number = normalized, Name = name };
+            db.PhoneNumbers.Add(line);
+        }
+        else
+        {
+            line.OpenPhoneId = openPhoneId;
+            line.Number = normalized;
+            line.Name = name ?? line.Name;
+        }
+
+        return Change.Of(line);
+    }, cancellationToken);
+
     /// <summary>Who is calling: the contact and line when we know them; reads only.</summary>
     public async Task<IncomingCall> IdentifyCallerAsync(string callOpenPhoneId, string? from, string? lineOpenPhoneId, CancellationToken cancellationToken)
     {

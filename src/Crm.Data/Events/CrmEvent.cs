@@ -62,3 +62,11 @@ public sealed record OutboxQueued(Guid ActivityId) : CrmEvent
 
     public override string Topic => TopicName;
 }
+
+/// <summary>An import job changed: its status, phase or counts. Also how every instance's import workers learn of a new job.</summary>
+public sealed record ImportJobUpdated(Guid JobId) : CrmEvent
+{
+    public const string TopicName = "import.updated";
+
+    public override string Topic => TopicName;
+}
