@@ -47,6 +47,14 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Importing.ImportError> ImportErrors => Set<Importing.ImportError>();
 
+    public DbSet<Importing.ImportFileChunk> ImportFileChunks => Set<Importing.ImportFileChunk>();
+
+    public DbSet<Importing.ImportRow> ImportRows => Set<Importing.ImportRow>();
+
+    public DbSet<ContactLists.ContactList> ContactLists => Set<ContactLists.ContactList>();
+
+    public DbSet<ContactLists.ContactListMember> ContactListMembers => Set<ContactLists.ContactListMember>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

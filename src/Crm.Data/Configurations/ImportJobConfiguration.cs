@@ -29,3 +29,28 @@ internal sealed class ImportErrorConfiguration : IEntityTypeConfiguration<Import
         builder.HasIndex(e => new { e.JobId, e.Id });
     }
 }
+
+internal sealed class ImportFileChunkConfiguration : IEntityTypeConfiguration<ImportFileChunk>
+{
+    public void Configure(EntityTypeBuilder<ImportFileChunk> builder)
+    {
+        builder.HasKey(c => new { c.JobId, c.Seq });
+        builder.HasOne<ImportJob>().WithMany().HasForeignKey(c => c.JobId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ImportRowConfiguration : IEntityTypeConfiguration<ImportRow>
+{
+    public void Configure(EntityTypeBuilder<ImportRow> builder)
+    {
+        builder.HasKey(r => new { r.JobId, r.Row });
+        builder.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
+        builder.Property(r => r.Reason).HasMaxLength(500);
+        builder.Property(r => r.Phone).HasMaxLength(20);
+        builder.Property(r => r.Email).HasMaxLength(254);
+        builder.HasOne<ImportJob>().WithMany().HasForeignKey(r => r.JobId).OnDelete(DeleteBehavior.Cascade);
+        // A later row of the same file looks its phone or email up among the rows already done.
+        builder.HasIndex(r => new { r.JobId, r.Phone });
+        builder.HasIndex(r => new { r.JobId, r.Email });
+    }
+}

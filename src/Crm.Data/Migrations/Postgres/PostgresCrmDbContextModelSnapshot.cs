@@ -273,6 +273,53 @@ namespace Crm.Data.Migrations.Postgres
                     b.ToTable("ConsentEntries");
                 });
 
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactList", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending();
+
+                    b.ToTable("ContactLists");
+                });
+
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactListMember", b =>
+                {
+                    b.Property<Guid>("ListId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ListId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.ToTable("ContactListMembers");
+                });
+
             modelBuilder.Entity("Crm.Data.Contacts.Contact", b =>
                 {
                     b.Property<Guid>("Id")
@@ -481,6 +528,23 @@ namespace Crm.Data.Migrations.Postgres
                     b.ToTable("ImportErrors");
                 });
 
+            modelBuilder.Entity("Crm.Data.Importing.ImportFileChunk", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("JobId", "Seq");
+
+                    b.ToTable("ImportFileChunks");
+                });
+
             modelBuilder.Entity("Crm.Data.Importing.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -554,6 +618,43 @@ namespace Crm.Data.Migrations.Postgres
                     b.HasIndex("Status", "CreatedAt");
 
                     b.ToTable("ImportJobs");
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportRow", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Row")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("JobId", "Row");
+
+                    b.HasIndex("JobId", "Email");
+
+                    b.HasIndex("JobId", "Phone");
+
+                    b.ToTable("ImportRows");
                 });
 
             modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
@@ -1124,6 +1225,21 @@ namespace Crm.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactListMember", b =>
+                {
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.ContactLists.ContactList", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Crm.Data.Conversations.Conversation", b =>
                 {
                     b.HasOne("Crm.Data.Contacts.Contact", "Contact")
@@ -1144,6 +1260,24 @@ namespace Crm.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Crm.Data.Importing.ImportError", b =>
+                {
+                    b.HasOne("Crm.Data.Importing.ImportJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportFileChunk", b =>
+                {
+                    b.HasOne("Crm.Data.Importing.ImportJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportRow", b =>
                 {
                     b.HasOne("Crm.Data.Importing.ImportJob", null)
                         .WithMany()

@@ -268,6 +268,53 @@ namespace Crm.Data.Migrations.Sqlite
                     b.ToTable("ConsentEntries");
                 });
 
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactList", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending();
+
+                    b.ToTable("ContactLists");
+                });
+
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactListMember", b =>
+                {
+                    b.Property<Guid>("ListId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ListId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.ToTable("ContactListMembers");
+                });
+
             modelBuilder.Entity("Crm.Data.Contacts.Contact", b =>
                 {
                     b.Property<Guid>("Id")
@@ -474,6 +521,23 @@ namespace Crm.Data.Migrations.Sqlite
                     b.ToTable("ImportErrors");
                 });
 
+            modelBuilder.Entity("Crm.Data.Importing.ImportFileChunk", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("JobId", "Seq");
+
+                    b.ToTable("ImportFileChunks");
+                });
+
             modelBuilder.Entity("Crm.Data.Importing.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -547,6 +611,43 @@ namespace Crm.Data.Migrations.Sqlite
                     b.HasIndex("Status", "CreatedAt");
 
                     b.ToTable("ImportJobs");
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportRow", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Row")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("JobId", "Row");
+
+                    b.HasIndex("JobId", "Email");
+
+                    b.HasIndex("JobId", "Phone");
+
+                    b.ToTable("ImportRows");
                 });
 
             modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
@@ -1115,6 +1216,21 @@ namespace Crm.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Crm.Data.ContactLists.ContactListMember", b =>
+                {
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.ContactLists.ContactList", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Crm.Data.Conversations.Conversation", b =>
                 {
                     b.HasOne("Crm.Data.Contacts.Contact", "Contact")
@@ -1135,6 +1251,24 @@ namespace Crm.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Crm.Data.Importing.ImportError", b =>
+                {
+                    b.HasOne("Crm.Data.Importing.ImportJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportFileChunk", b =>
+                {
+                    b.HasOne("Crm.Data.Importing.ImportJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Importing.ImportRow", b =>
                 {
                     b.HasOne("Crm.Data.Importing.ImportJob", null)
                         .WithMany()

@@ -1,0 +1,22 @@
+namespace Crm.Data.ContactLists;
+
+/// <summary>A named set of contacts, filled by imports and used by campaigns.</summary>
+public sealed class ContactList
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    public required string Name { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public string CreatedBy { get; init; } = string.Empty;
+}
+
+public sealed class ContactListMember
+{
+    public Guid ListId { get; init; }
+
+    public Guid ContactId { get; init; }
+
+    public DateTimeOffset AddedAt { get; init; }
+}
