@@ -45,6 +45,9 @@ public static class HostingExtensions
         builder.Services.AddHostedService<ImportRunner>();
         builder.Services.AddScoped<IImporter, OpenPhoneHistoryImporter>();
         builder.Services.AddScoped<HistoryImports>();
+        builder.Services.AddScoped<IImporter, Importing.Contacts.ContactCsvImporter>();
+        builder.Services.AddScoped<Crm.Data.Importing.ImportFiles>();
+        builder.Services.AddScoped<Crm.Data.Importing.ImportWriter>();
     }
 
     /// <summary>The sender: this instance's workers draining the outbox.</summary>

@@ -77,13 +77,30 @@ public sealed class ConsentLedger(CrmDbContext db, UnitOfWork work, AuditLog aud
             return;
         }
 
-        var orphans = await db.ConsentEntries.Where(e => e.ContactId == null && e.Phone == contact.Phone).ToListAsync(cancellationToken);
-        foreach (var entry in orphans)
+        var orphans = await OrphansAsync([contact.Phone], cancellationToken);
+        Inherit(contact, orphans[contact.Phone]);
+    }
+
+    /// <summary>The entries left by deleted contacts for these numbers, by number, for contacts created in bulk (an import batch).</summary>
+    public async Task<ILookup<string, ConsentEntry>> OrphansAsync(IReadOnlyCollection<string> phones, CancellationToken cancellationToken)
+    {
+        var orphans = await db.ConsentEntries.Where(e => e.ContactId == null && e.Phone != null && phones.Contains(e.Phone)).ToListAsync(cancellationToken);
+        return orphans.ToLookup(e => e.Phone!, StringComparer.Ordinal);
+    }
+
+    /// <summary>The new contact takes over the entries (tracked, from <see cref="OrphansAsync"/>) and the state of the newest.</summary>
+    public static void Inherit(Contact contact, IEnumerable<ConsentEntry> orphans)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        ArgumentNullException.ThrowIfNull(orphans);
+        ConsentEntry? newest = null;
+        foreach (var entry in orphans.OrderBy(e => e.At).ThenBy(e => e.RecordedAt))
         {
             entry.ContactId = contact.Id;
+            newest = entry;
         }
 
-        if (orphans.OrderBy(e => e.At).ThenBy(e => e.RecordedAt).LastOrDefault() is { } newest)
+        if (newest is not null)
         {
             Follow(contact, newest.Status, newest.At, newest.Source);
         }
