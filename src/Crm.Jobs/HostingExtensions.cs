@@ -37,7 +37,7 @@ public static class HostingExtensions
     private static void AddImports(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ImportRunnerOptions>().BindConfiguration(ImportRunnerOptions.Section)
-            .Validate(o => o.Workers >= 0 && o.Lease > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.MaxRuns > 0, "Imports settings must be positive.")
+            .Validate(o => o.Workers >= 0 && o.Lease > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.MaxRuns > 0 && o.MaxUploadBytes > 0, "Imports settings must be positive.")
             .ValidateOnStart();
         builder.Services.AddOptions<HistoryImportSettings>().BindConfiguration(HistoryImportSettings.Section)
             .Validate(o => o.Concurrency > 0 && o.ConversationAttempts > 0, "Imports:OpenPhone settings must be positive.")

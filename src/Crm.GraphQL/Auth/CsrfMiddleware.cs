@@ -3,6 +3,7 @@ namespace Crm.GraphQL.Auth;
 /// <summary>
 /// A browser attaches the session cookie to cross-site requests, so cookie-authenticated calls must prove they are not
 /// "simple" requests: a JSON body or a preflight header forces a CORS preflight that other origins cannot pass.
+/// A CSV upload is multipart, which a cross-site form may send: it needs the header (or a same-origin Origin).
 /// </summary>
 internal sealed class CsrfMiddleware(RequestDelegate next)
 {
@@ -26,7 +27,7 @@ internal sealed class CsrfMiddleware(RequestDelegate next)
     private static bool CookieAuthenticated(HttpContext http) =>
         http.User.Identity?.IsAuthenticated == true
         && http.User.FindFirst(CrmPrincipal.KindClaim)?.Value == CrmPrincipal.UserKind
-        && (http.Request.Path.StartsWithSegments("/graphql") || http.Request.Path.StartsWithSegments("/auth"));
+        && (http.Request.Path.StartsWithSegments("/graphql") || http.Request.Path.StartsWithSegments("/auth") || http.Request.Path.StartsWithSegments("/imports"));
 
     private static bool Safe(HttpRequest request)
     {
@@ -35,6 +36,12 @@ internal sealed class CsrfMiddleware(RequestDelegate next)
             && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
         {
             return false;
+        }
+
+        // A report download is a plain link that changes nothing; an upload from this site's own page carries its Origin.
+        if (request.Path.StartsWithSegments("/imports") && (HttpMethods.IsGet(request.Method) || origin.Length > 0))
+        {
+            return true;
         }
 
         // A WebSocket cannot carry a preflight header, and browsers always send Origin on one: same-origin (checked above)

@@ -18,4 +18,7 @@ public sealed class ImportRunnerOptions
     public int MaxRuns { get; set; } = 5;
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest CSV that <c>POST /imports/contacts</c> takes, in bytes; larger uploads get a 413.</summary>
+    public long MaxUploadBytes { get; set; } = 50 * 1024 * 1024;
 }
