@@ -1,5 +1,6 @@
 using Crm.Data;
 using Crm.Data.Activities;
+using Crm.Data.ContactLists;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.PhoneNumbers;
@@ -22,4 +23,11 @@ public sealed class CrmLoaders(CrmDbContext db)
 
     public BatchLoader<Guid, Activity> Activities { get; } = new((ids, ct) =>
         db.Activities.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct));
+
+    public BatchLoader<Guid, ContactList> ContactLists { get; } = new((ids, ct) =>
+        db.ContactLists.AsNoTracking().Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct));
+
+    /// <summary>Members per list, in one GROUP BY; a list without members is missing, and counts 0.</summary>
+    public BatchLoader<Guid, int> ListMemberCounts { get; } = new((ids, ct) =>
+        db.ContactListMembers.Where(m => ids.Contains(m.ListId)).GroupBy(m => m.ListId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct));
 }

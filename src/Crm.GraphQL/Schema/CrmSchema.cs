@@ -1,5 +1,6 @@
 using Crm.GraphQL.Activities;
 using Crm.GraphQL.Consent;
+using Crm.GraphQL.ContactLists;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
 using Crm.GraphQL.Messages;
@@ -34,6 +35,7 @@ internal sealed class CrmQuery : ObjectGraphType
         Name = "Query";
         Description = "Reads. Every list is a cursor connection: first/after or last/before.";
         ContactQueries.Register(this);
+        ContactListQueries.Register(this);
         ConversationQueries.Register(this);
         MessageQueries.Register(this);
         PhoneNumberQueries.Register(this);
