@@ -4,8 +4,8 @@ using Crm.Data.Contacts;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Loading;
 using Crm.GraphQL.Server.Conventions;
-using Crm.GraphQL.Server.Querying;
 using Crm.GraphQL.Server.Loading;
+using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 

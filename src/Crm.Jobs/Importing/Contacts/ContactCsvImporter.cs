@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Crm.Data;
-using Crm.Data.ContactLists;
 using Crm.Data.Consent;
+using Crm.Data.ContactLists;
 using Crm.Data.Contacts;
 using Crm.Data.Events;
 using Crm.Data.Importing;
