@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Crm.Data;
 using Crm.Data.Consent;
 using Crm.Data.ContactLists;
@@ -7,6 +8,7 @@ using Crm.Data.Events;
 using Crm.Data.Importing;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Jobs.Importing.Contacts;
 
@@ -42,6 +44,7 @@ public sealed record ContactImportOptions(
 /// A dry run takes the same decisions and writes only the report.
 /// </remarks>
 public sealed class ContactCsvImporter(
+    IServiceScopeFactory scopes,
     CrmDbContext db,
     UnitOfWork work,
     ImportJobOperations jobs,
@@ -71,35 +74,28 @@ public sealed class ContactCsvImporter(
             done = JsonSerializer.Deserialize<ImportCheckpoint>(claim.Checkpoint)?.Rows ?? 0;
         }
 
-        await using (var file = files.OpenRead(claim.JobId))
+        // Rows are read and cleaned (CPU) while the batch before them is written (the database): the reader runs
+        // a batch or two ahead, no more, on a context of its own.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = Channel.CreateBounded<List<ContactRow>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => ReadAsync(claim.JobId, options, done, batches.Writer, stop.Token), stop.Token);
+        try
         {
-            using var reader = options.Format.Reader(file);
-            await reader.ReadHeaderAsync(cancellationToken);
-            var columns = ContactColumns.Resolve(reader.Headers, options.Mapping);
-            for (var skipped = 0; skipped < done && await reader.ReadAsync(cancellationToken); skipped++)
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
             {
-            }
-
-            while (true)
-            {
-                var batch = new List<ContactRow>(BatchSize);
-                while (batch.Count < BatchSize && await reader.ReadAsync(cancellationToken))
-                {
-                    // Spreadsheet numbering: the header is row 1.
-                    batch.Add(ContactRow.Parse(done + batch.Count + 2, reader.Current.ToArray(), columns));
-                }
-
-                if (batch.Count == 0)
-                {
-                    break;
-                }
-
                 done += batch.Count;
                 var next = Checkpoint(done);
                 await work.RunAsync(ct => ImportBatchAsync(claim, options, batch, next, ct), cancellationToken);
             }
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
+        // The reader's error, if it stopped early (the loop above saw the end of its batches either way).
+        await reading;
         await work.RunAsync(
             async ct =>
             {
@@ -108,6 +104,44 @@ public sealed class ContactCsvImporter(
                 return Change.Of(true);
             },
             cancellationToken);
+    }
+
+    /// <summary>The rows after the first <paramref name="skip"/>, cleaned, in batches; the channel ends with the file, or early on an error, which the task carries.</summary>
+    private async Task ReadAsync(Guid jobId, ContactImportOptions options, int skip, ChannelWriter<List<ContactRow>> batches, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await using var file = scope.ServiceProvider.GetRequiredService<ImportFiles>().OpenRead(jobId);
+            using var reader = options.Format.Reader(file);
+            await reader.ReadHeaderAsync(cancellationToken);
+            var columns = ContactColumns.Resolve(reader.Headers, options.Mapping);
+            for (var skipped = 0; skipped < skip && await reader.ReadAsync(cancellationToken); skipped++)
+            {
+            }
+
+            var row = skip;
+            var batch = new List<ContactRow>(BatchSize);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                // Spreadsheet numbering: the header is row 1.
+                batch.Add(ContactRow.Parse(row++ + 2, reader.Current.ToArray(), columns));
+                if (batch.Count == BatchSize)
+                {
+                    await batches.WriteAsync(batch, cancellationToken);
+                    batch = new List<ContactRow>(BatchSize);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await batches.WriteAsync(batch, cancellationToken);
+            }
+        }
+        finally
+        {
+            batches.TryComplete();
+        }
     }
 
     /// <summary>The number of records, once the whole file has been read without a structural error.</summary>
