@@ -24,8 +24,8 @@ var expected = MessyCsv.Write(path, rows);
 var megabytes = new FileInfo(path).Length / 1048576.0;
 Console.WriteLine($"{rows} rows, {megabytes:F1} MB: {expected.Duplicates} duplicate phones, {expected.Invalid} invalid phones");
 
-var copy = await Staging.CopyAsync(db, path);
-Console.WriteLine($"COPY into a staging table: {copy.TotalSeconds:F2} s");
+var (copy, indexed) = await Staging.CopyAsync(db, path);
+Console.WriteLine($"COPY into a staging table: {copy.TotalSeconds:F2} s; its rows into a table with the indexes of Contacts: {indexed.TotalSeconds:F2} s");
 
 using var memory = new PeakMemory(serverPid);
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
@@ -55,14 +55,14 @@ var goals = new[]
 var notes = goals.All(g => g.Item1) ? "goals met" : "NOT MET: " + string.Join(", ", goals.Where(g => !g.Item1).Select(g => g.Item2));
 var line = string.Create(
     CultureInfo.InvariantCulture,
-    $"| {rows} | {megabytes:F1} | {uploaded.TotalSeconds:F2} | {job.WorkerSeconds:F2} | {endToEnd.TotalSeconds:F2} | {rate:F0} | {copy.TotalSeconds:F2} | {ratio:F2} | {peak:F0} | "
+    $"| {rows} | {megabytes:F1} | {uploaded.TotalSeconds:F2} | {job.WorkerSeconds:F2} | {endToEnd.TotalSeconds:F2} | {rate:F0} | {copy.TotalSeconds:F2} | {ratio:F2} | {indexed.TotalSeconds:F2} | {peak:F0} | "
     + $"{created} | {outcomes.GetValueOrDefault("Updated")} | {outcomes.GetValueOrDefault("Unchanged")} | {outcomes.GetValueOrDefault("DuplicateInFile")} ({expected.Duplicates}) | "
     + $"{outcomes.GetValueOrDefault("Rejected")} ({expected.Invalid}) | {rows - accounted} | {contacts} / {created} | {notes} |");
 var output = Setting("out");
 if (!File.Exists(output))
 {
-    File.WriteAllText(output, "| rows | file MB | upload s | worker s | end to end s | rows/s | COPY s | × COPY | peak RSS MB | created | updated | unchanged | duplicate (generated) | rejected (generated) | rows lost | contacts / created | notes |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    File.WriteAllText(output, "| rows | file MB | upload s | worker s | end to end s | rows/s | COPY s | × COPY | staged into indexed Contacts s | peak RSS MB | created | updated | unchanged | duplicate (generated) | rejected (generated) | rows lost | contacts / created | notes |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 }
 
 File.AppendAllText(output, line + "\n");
@@ -141,15 +141,17 @@ internal static class MessyCsv
 
 internal static class Staging
 {
-    /// <summary>The same file COPYed as CSV into a table of text columns, in one transaction, as the import's floor.</summary>
-    public static async Task<TimeSpan> CopyAsync(NpgsqlDataSource db, string path)
+    /// <summary>
+    /// The same file COPYed as CSV into a table of text columns, in one transaction: the import's floor. Then, for
+    /// where the rest goes, those rows INSERTed into an empty table with every index of Contacts (pg_trgm GINs included).
+    /// </summary>
+    public static async Task<(TimeSpan Copy, TimeSpan Indexed)> CopyAsync(NpgsqlDataSource db, string path)
     {
         await using var connection = await db.OpenConnectionAsync();
-        await using (var create = new NpgsqlCommand("""CREATE TABLE bench_staging (first text, last text, phone text, email text, street text, city text, state text, zip text, tags text, notes text)""", connection))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
+        await ExecuteAsync(connection, """
+            CREATE TABLE bench_staging (first text, last text, phone text, email text, street text, city text, state text, zip text, tags text, notes text);
+            CREATE TABLE bench_contacts (LIKE "Contacts" INCLUDING DEFAULTS INCLUDING INDEXES);
+            """);
         var clock = Stopwatch.StartNew();
         await using (var transaction = await connection.BeginTransactionAsync())
         {
@@ -167,13 +169,24 @@ internal static class Staging
             await transaction.CommitAsync();
         }
 
-        var elapsed = clock.Elapsed;
-        await using (var drop = new NpgsqlCommand("DROP TABLE bench_staging", connection))
-        {
-            await drop.ExecuteNonQueryAsync();
-        }
+        var copied = clock.Elapsed;
+        clock.Restart();
+        await ExecuteAsync(connection, """
+            INSERT INTO bench_contacts ("Id", "FirstName", "LastName", "Email", "Phone", "Street", "City", "State", "PostalCode", "Tags",
+                "SmsConsentStatus", "CustomFields", "Source", "CreatedAt", "UpdatedAt")
+            SELECT gen_random_uuid(), left(first, 100), left(last, 100), lower(left(email, 254)), left(phone, 20), left(street, 200), left(city, 100),
+                left(state, 50), left(zip, 20), string_to_array(tags, ';'), 'Unknown', '{}', 'Csv', now(), now()
+            FROM bench_staging ON CONFLICT DO NOTHING
+            """);
+        var indexed = clock.Elapsed;
+        await ExecuteAsync(connection, "DROP TABLE bench_staging; DROP TABLE bench_contacts;");
+        return (copied, indexed);
+    }
 
-        return elapsed;
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }
 
