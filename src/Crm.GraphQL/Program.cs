@@ -24,7 +24,7 @@ builder.AddOpenPhoneMode();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
-if (await Cli.TryRunAsync(app.Services, args))
+if (await Cli.TryRunAsync(app.Services, args) || !Cli.ImportOnStart(app, args))
 {
     return;
 }

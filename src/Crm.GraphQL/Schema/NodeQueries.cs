@@ -56,6 +56,7 @@ internal static class NodeQueries
             "Conversation" => loaders.Conversations.Load(key),
             "Activity" => loaders.Activities.Load(key),
             "PhoneNumber" => loaders.PhoneNumbers.Load(key),
+            "ImportJob" => loaders.ImportJobs.Load(key),
             _ => throw new ExecutionError($"Objects of type {type} cannot be fetched with node.") { Code = "INVALID_ID" },
         };
     }
