@@ -152,6 +152,43 @@ public sealed class HistoryImportTests(PostgresFixture fixture) : PostgresTest(f
     }
 
     [Fact]
+    public async Task ARunningImportStopsAtItsNextStepWhenCancelled()
+    {
+        var hostSettings = new Dictionary<string, string?>(ImportingHost) { ["OpenPhone:RequestsPerSecond"] = "5", ["Imports:Lease"] = "00:00:01.500" };
+        await using var host = await OutboundHost.StartAsync(workers: 0, simulatorSettings: Account(), hostSettings: hostSettings);
+        var client = await host.ClientAsync();
+        var id = (await client.DataAsync(Start, new { input = new { full = true } }))["startOpenPhoneImport"]!["job"]!["id"]!.GetValue<string>();
+        await WaitAsync(client, id, job => job["done"]!.GetValue<int>() >= 1);
+
+        var asked = (await client.DataAsync("mutation($id: ID!) { cancelImportJob(input: { id: $id }) { job { status } } }", new { id }))["cancelImportJob"]!["job"]!;
+        var ended = await WaitAsync(client, id, job => job["finishedAt"] is not null);
+        var requests = host.Simulator.Traffic.Stats().Requests.Values.Sum();
+        await Task.Delay(1000);
+
+        Assert.Equal("RUNNING", asked["status"]!.GetValue<string>());
+        Assert.Equal("CANCELLED", ended["status"]!.GetValue<string>());
+        Assert.InRange(ended["done"]!.GetValue<int>(), 1, 11);
+        Assert.Equal(requests, host.Simulator.Traffic.Stats().Requests.Values.Sum());
+    }
+
+    [Fact]
+    public async Task ImportJobUpdatedTellsASubscriberOfTheJobsChanges()
+    {
+        await using var host = await OutboundHost.StartAsync(workers: 0, simulatorSettings: Account(), hostSettings: new Dictionary<string, string?> { ["Imports:Workers"] = "0" });
+        var client = await host.ClientAsync();
+        var id = (await client.DataAsync(Start, new { input = new { full = true } }))["startOpenPhoneImport"]!["job"]!["id"]!.GetValue<string>();
+        await using var ws = await Subscriptions.TransportWsClient.ConnectAndInitAsync(host.App, client.Http.DefaultRequestHeaders.Authorization!.Parameter!);
+        await ws.SubscribeAsync("j", "subscription($id: ID) { importJobUpdated(id: $id) { id kind status } }", new { id });
+        await ws.SyncAsync();
+
+        await client.DataAsync("mutation($id: ID!) { cancelImportJob(input: { id: $id }) { job { id } } }", new { id });
+        var next = await ws.ReceiveAsync();
+
+        var job = next["payload"]!["data"]!["importJobUpdated"]!;
+        Assert.Equal((id, "OPEN_PHONE_HISTORY", "CANCELLED"), (job["id"]!.GetValue<string>(), job["kind"]!.GetValue<string>(), job["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task OnlyAnAdminStartsTheHistoryImport()
     {
         var marketer = await Fixture.ClientAsAsync(Crm.Data.Users.CrmRole.Marketer);
@@ -166,10 +203,15 @@ public sealed class HistoryImportTests(PostgresFixture fixture) : PostgresTest(f
     internal static async Task<JsonNode> RunAsync(GraphQLClient client, object? input)
     {
         var id = (await client.DataAsync(Start, new { input }))["startOpenPhoneImport"]!["job"]!["id"]!.GetValue<string>();
+        return await WaitAsync(client, id, job => job["finishedAt"] is not null);
+    }
+
+    private static async Task<JsonNode> WaitAsync(GraphQLClient client, string id, Func<JsonNode, bool> until)
+    {
         for (var i = 0; i < 600; i++)
         {
             var job = (await client.DataAsync(Job, new { id }))["importJob"]!;
-            if (job["finishedAt"] is not null)
+            if (until(job))
             {
                 return job;
             }
@@ -177,7 +219,7 @@ public sealed class HistoryImportTests(PostgresFixture fixture) : PostgresTest(f
             await Task.Delay(100);
         }
 
-        Assert.Fail("The import did not end within 60 s.");
+        Assert.Fail("The import did not get there within 60 s.");
         return null!;
     }
 
