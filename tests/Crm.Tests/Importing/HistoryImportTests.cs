@@ -55,6 +55,10 @@ public sealed class HistoryImportTests(PostgresFixture fixture) : PostgresTest(f
         var detailRequests = host.Simulator.Traffic.Stats().Requests.Where(r => r.Key.Contains("call-", StringComparison.Ordinal)).Sum(r => r.Value);
         Assert.True(host.Simulator.Traffic.Stats().Requests.Values.Sum() - requests < requests, "the second run made as many requests as the first");
         Assert.Equal(DetailRequests(host.Simulator.Account), detailRequests);
+        // Texts sent from OpenPhone months ago were delivered then, not when the import read them.
+        var sent = await host.QueryAsync(db => db.Activities.AsNoTracking().Where(a => a.Kind == ActivityKind.Message && a.Direction == ActivityDirection.Outgoing).ToListAsync());
+        Assert.NotEmpty(sent);
+        Assert.All(sent, a => Assert.Equal((MessageStatus.Delivered, a.OccurredAt, a.OccurredAt), (a.OutboundStatus, a.SentAt, a.DeliveredAt)));
     }
 
     [Fact]
