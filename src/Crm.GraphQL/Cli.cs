@@ -1,10 +1,17 @@
+using System.Globalization;
 using Crm.Data;
 using Crm.Data.Audit;
+using Crm.Data.Importing;
 using Crm.Data.Users;
+using Crm.Jobs.Importing;
+using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL;
 
-/// <summary>Operator commands of the server binary: <c>users create-admin --email … [--password …]</c>.</summary>
+/// <summary>
+/// Operator commands of the server binary: <c>users create-admin --email … [--password …]</c>, and
+/// <c>import openphone [--full] [--since &lt;time&gt;]</c>.
+/// </summary>
 internal static class Cli
 {
     public static async Task<bool> TryRunAsync(IServiceProvider services, string[] args)
@@ -38,6 +45,74 @@ internal static class Cli
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>import openphone</c>: the server runs as usual (with its simulator, when embedded) until the history import it
+    /// queued ends, printing its progress; the exit code says how it ended. False when the arguments are wrong.
+    /// </summary>
+    public static bool ImportOnStart(WebApplication app, string[] args)
+    {
+        if (args is not ["import", "openphone", ..])
+        {
+            return true;
+        }
+
+        DateTimeOffset? since = null;
+        if (Option(args, "--since") is { } text)
+        {
+            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                Console.Error.WriteLine("usage: import openphone [--full] [--since <ISO-8601 time>]");
+                Environment.ExitCode = 2;
+                return false;
+            }
+
+            since = parsed;
+        }
+
+        var full = args.Contains("--full");
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => ImportAsync(app, full, since)));
+        return true;
+    }
+
+    private static async Task ImportAsync(WebApplication app, bool full, DateTimeOffset? since)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        try
+        {
+            Guid id;
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                id = (await scope.ServiceProvider.GetRequiredService<HistoryImports>().StartAsync(full, since, new Actor(AuditActorKind.System, null, "command line", null), stopping)).Id;
+            }
+
+            Console.WriteLine($"OpenPhone import {id} queued.");
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), stopping);
+                await using var scope = app.Services.CreateAsyncScope();
+                var job = await scope.ServiceProvider.GetRequiredService<CrmDbContext>().ImportJobs.AsNoTracking().FirstAsync(j => j.Id == id, stopping);
+                Console.WriteLine($"{job.Status} {job.Phase}: {job.Done} done, {job.Failed} failed of {job.Total?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
+                if (job.Status is ImportStatus.Succeeded or ImportStatus.Failed or ImportStatus.Cancelled)
+                {
+                    Environment.ExitCode = job.Status == ImportStatus.Succeeded ? 0 : 1;
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped by the operator: the job stays queued or running and resumes on the next start.
+            Environment.ExitCode = 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"The import could not be followed: {ex.Message}");
+            Environment.ExitCode = 1;
+        }
+
+        await app.StopAsync(CancellationToken.None);
     }
 
     private static string? Option(string[] args, string name)

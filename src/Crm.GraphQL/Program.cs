@@ -2,6 +2,7 @@ using Crm.Data;
 using Crm.GraphQL;
 using Crm.GraphQL.Admin;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Exports;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Importing;
 using Crm.GraphQL.OpenPhone;
@@ -25,7 +26,7 @@ builder.AddOpenPhoneMode();
 
 var app = builder.Build();
 await app.Services.InitializeCrmDatabaseAsync();
-if (await Cli.TryRunAsync(app.Services, args))
+if (await Cli.TryRunAsync(app.Services, args) || !Cli.ImportOnStart(app, args))
 {
     return;
 }
@@ -35,6 +36,7 @@ app.UseCrmSecurity();
 app.MapAdminPage();
 app.MapAuthEndpoints();
 app.MapGraphQLEndpoint().RequireRateLimiting(AuthSetup.RequestPolicy);
+app.MapExports();
 app.MapHealthEndpoints();
 app.MapImportEndpoints();
 app.MapWebhooks();

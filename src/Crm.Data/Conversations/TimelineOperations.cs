@@ -42,7 +42,8 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
             activity.ToNumbers = fact.To.Count > 0 ? NormalizeAll(fact.To) : activity.ToNumbers;
             if (activity.Direction == ActivityDirection.Outgoing)
             {
-                ApplyDelivery(activity, fact.Status, clock.GetUtcNow());
+                // A text first heard of in a report or the history import was sent when it was written, not now.
+                ApplyDelivery(activity, fact.Status, found is null ? fact.OccurredAt : clock.GetUtcNow());
             }
 
             var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);

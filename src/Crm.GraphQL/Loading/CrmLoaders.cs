@@ -21,6 +21,9 @@ public sealed class CrmLoaders(CrmDbContext db)
     public BatchLoader<Guid, PhoneNumber> PhoneNumbers { get; } = new((ids, ct) =>
         db.PhoneNumbers.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct));
 
+    public BatchLoader<Guid, Data.Importing.ImportJob> ImportJobs { get; } = new((ids, ct) =>
+        db.ImportJobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct));
+
     public BatchLoader<Guid, Activity> Activities { get; } = new((ids, ct) =>
         db.Activities.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct));
 

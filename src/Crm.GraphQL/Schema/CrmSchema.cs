@@ -3,6 +3,7 @@ using Crm.GraphQL.Consent;
 using Crm.GraphQL.ContactLists;
 using Crm.GraphQL.Contacts;
 using Crm.GraphQL.Conversations;
+using Crm.GraphQL.Importing;
 using Crm.GraphQL.Messages;
 using Crm.GraphQL.PhoneNumbers;
 using Crm.GraphQL.Search;
@@ -44,6 +45,7 @@ internal sealed class CrmQuery : ObjectGraphType
         SearchQueries.Register(this);
         ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
+        ImportQueries.Register(this);
     }
 }
 
@@ -56,6 +58,7 @@ internal sealed class CrmSubscription : ObjectGraphType
         Description = "Events as they happen: over WebSocket (graphql-transport-ws, or legacy graphql-ws) or POST with Accept: text/event-stream (graphql-sse).";
         ConversationSubscriptions.Register(this);
         ActivitySubscriptions.Register(this);
+        ImportSubscriptions.Register(this);
     }
 }
 
@@ -72,5 +75,6 @@ internal sealed class CrmMutation : ObjectGraphType
         ComplianceMutations.Register(this);
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
+        ImportMutations.Register(this);
     }
 }

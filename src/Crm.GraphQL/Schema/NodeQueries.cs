@@ -57,6 +57,7 @@ internal static class NodeQueries
             "Activity" => loaders.Activities.Load(key),
             "PhoneNumber" => loaders.PhoneNumbers.Load(key),
             "ContactList" => loaders.ContactLists.Load(key),
+            "ImportJob" => loaders.ImportJobs.Load(key),
             _ => throw new ExecutionError($"Objects of type {type} cannot be fetched with node.") { Code = "INVALID_ID" },
         };
     }

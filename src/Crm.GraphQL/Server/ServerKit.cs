@@ -25,6 +25,7 @@ public static partial class ServerKit
         builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<OperationExecutor>();
+        builder.Services.AddSingleton<ArgumentCoercion>();
         builder.Services.AddSingleton<SubscriptionGroups>();
         builder.Services.AddScoped<ParentConnectionBatches>();
         var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();

@@ -132,21 +132,21 @@ public sealed class OpenPhoneHistoryImporter(
                     .RunAsync(cancellationToken);
                 return null;
             }
-            catch (HistoryRequestFailedException ex)
+            catch (HistoryRequestFailedException ex) when (ex.Transient)
             {
                 failure = ex.Message;
-                if (!ex.Transient)
+                if (attempt < _settings.ConversationAttempts)
                 {
-                    return failure;
+                    // The client's circuit opened on repeated failures: no request goes out before it half-opens again.
+                    await Task.Delay(ex.CircuitOpen ? _settings.CircuitWait : _settings.RetryDelay * attempt, clock, cancellationToken);
                 }
             }
-            catch (DomainException ex)
+            catch (Exception ex) when (ex is HistoryRequestFailedException or DomainException)
             {
-                // OpenPhone's data that the timeline cannot take (a participant that is no phone number): trying again changes nothing.
+                // Refused as bad input, or OpenPhone's data that the timeline cannot take (a participant that is no
+                // phone number): trying again changes nothing.
                 return ex.Message;
             }
-
-            await Task.Delay(_settings.RetryDelay * attempt, clock, cancellationToken);
         }
 
         return failure;
@@ -156,7 +156,10 @@ public sealed class OpenPhoneHistoryImporter(
 
     internal static T Required<T>(OpenPhoneResult<T> result, string what) => result.Succeeded
         ? result.Value
-        : throw new HistoryRequestFailedException($"OpenPhone refused {what}: {result.Error.Status} {result.Error.Message}", result.Error.Transient);
+        : throw new HistoryRequestFailedException($"OpenPhone refused {what}: {result.Error.Status} {result.Error.Message}", result.Error.Transient)
+        {
+            CircuitOpen = result.Error.Code == OpenPhoneError.CircuitOpenCode,
+        };
 
     /// <summary>Where a run goes on: the line (by index into <c>Lines</c>), its conversation page, and that page's conversations already in.</summary>
     private sealed record HistoryCheckpoint(IReadOnlyList<string> Lines, int Line, string? Page, IReadOnlyList<string> Done);
@@ -276,6 +279,8 @@ public sealed class OpenPhoneHistoryImporter(
 public sealed class HistoryRequestFailedException(string message, bool transient) : Exception(message)
 {
     public bool Transient { get; } = transient;
+
+    public bool CircuitOpen { get; init; }
 }
 
 /// <summary>Settings under <c>Imports:OpenPhone</c>.</summary>
@@ -286,8 +291,12 @@ public sealed class HistoryImportSettings
     /// <summary>Conversations imported at once: enough to keep OpenPhone's pace busy despite each request's latency.</summary>
     public int Concurrency { get; set; } = 4;
 
-    /// <summary>Tries of one conversation before it is listed as failed.</summary>
-    public int ConversationAttempts { get; set; } = 3;
+    /// <summary>Tries of one conversation before it is listed as failed; each request in it is already retried by the client.</summary>
+    public int ConversationAttempts { get; set; } = 5;
 
+    /// <summary>The pause before the next try grows by this much each time.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The pause when the client's circuit is open: its break (<c>OpenPhone:Resilience:CircuitBreaker:BreakDuration</c>, 5 s by default).</summary>
+    public TimeSpan CircuitWait { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -13,8 +13,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Tests.Importing;
 
-public sealed class ContactImportTests(PostgresFixture fixture) : PostgresTest(fixture)
+public sealed class ContactImportTests(PostgresFixture fixture, ImportingHost importer) : PostgresTest(fixture), IClassFixture<ImportingHost>
 {
+    /// <summary>Its worker runs the jobs these tests queue.</summary>
+    private readonly ImportingHost _importer = importer;
+
     private async Task<(ImportJob Job, List<ImportRow> Rows)> ImportAsync(string csv, int rowsInFile, IReadOnlyDictionary<string, string>? fields = null)
     {
         var id = await Imports.QueueAsync(Client.Http, csv, fields);

@@ -27,6 +27,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         ["Crm:SeedDemoData"] = "false",
         // The shared host never texts: it has no OpenPhone to reach. Tests of the outbound pipe start their own (OutboundHost).
         ["OpenPhone:Outbound:Workers"] = "0",
+        // Nor does it run imports: a test's job is run by the host the test starts for it.
+        ["Imports:Workers"] = "0",
         ["OpenPhone:WebhookSigningKeys:0"] = WebhookSender.LegacyKey,
         ["OpenPhone:WebhookSigningKeys:1"] = WebhookSender.StandardKey,
         ["OpenPhone:WebhookSigningKeys:2"] = WebhookSender.RotatedLegacyKey,

@@ -37,13 +37,38 @@ public static class ConnectionFields
         SortKey<T> tiebreak)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.GetArgument<Dictionary<string, object?>?>("where") is { } where)
-        {
-            source = source.Where(filter.Compile(where));
-        }
+        var (rows, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
+        return Keyset.PageAsync(rows, order, context.GetPageRequest(), context.CancellationToken);
+    }
 
-        var order = sort.Compile(context.GetArgument<List<object?>?>("order"), defaultOrder, tiebreak);
-        return Keyset.PageAsync(source, order, context.GetPageRequest(), context.CancellationToken);
+    /// <summary>The field's <c>where</c> and <c>order</c> applied by <see cref="FilterAndOrder{T}(IQueryable{T}, IDictionary{string, object?}?, IEnumerable{object?}?, FilterDefinition{T}, SortDefinition{T}, IReadOnlyList{SortKey{T}}, SortKey{T})"/>.</summary>
+    internal static (IQueryable<T> Rows, IReadOnlyList<SortKey<T>> Order) FilterAndOrder<T>(
+        this IResolveFieldContext context,
+        IQueryable<T> source,
+        FilterDefinition<T> filter,
+        SortDefinition<T> sort,
+        IReadOnlyList<SortKey<T>> defaultOrder,
+        SortKey<T> tiebreak) =>
+        FilterAndOrder(source, context.GetArgument<Dictionary<string, object?>?>("where"), context.GetArgument<List<object?>?>("order"), filter, sort, defaultOrder, tiebreak);
+
+    /// <summary>
+    /// <paramref name="source"/> filtered by a coerced <c>where</c>, and the sort keys of a coerced <c>order</c> then
+    /// <paramref name="tiebreak"/> (<paramref name="defaultOrder"/> without one): what a connection field does with its
+    /// arguments, and an endpoint that reads the same arguments (<see cref="Execution.ArgumentCoercion"/>) too.
+    /// </summary>
+    /// <exception cref="ExecutionError">A value the filter refuses, such as a global id of another type (INVALID_ID).</exception>
+    internal static (IQueryable<T> Rows, IReadOnlyList<SortKey<T>> Order) FilterAndOrder<T>(
+        IQueryable<T> source,
+        IDictionary<string, object?>? where,
+        IEnumerable<object?>? order,
+        FilterDefinition<T> filter,
+        SortDefinition<T> sort,
+        IReadOnlyList<SortKey<T>> defaultOrder,
+        SortKey<T> tiebreak)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(sort);
+        return (where is null ? source : source.Where(filter.Compile(where)), sort.Compile(order, defaultOrder, tiebreak));
     }
 
     private static void PageSize(object value)

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using Crm.GraphQL.Server.Loading;
 using GraphQL;
 using GraphQL.DataLoader;
@@ -53,6 +54,35 @@ public static class Keyset
         return plan.ToPage(rows, () => new DeferredResult<int>(ct => source.CountAsync(ct)));
     }
 
+    /// <summary>
+    /// Every row of <paramref name="source"/> in the order of <paramref name="keys"/>, a page at a time: each page is
+    /// one seek from the last row of the one before, like a connection's next page, so a caller that writes pages out
+    /// as they come (an export) holds one page in memory, and no connection between pages, however many rows there are.
+    /// </summary>
+    /// <remarks>Rows that change between pages may be missed or seen twice, as when a client pages through a connection.</remarks>
+    public static async IAsyncEnumerable<IReadOnlyList<T>> PagesAsync<T>(
+        IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        object?[]? after = null;
+        while (true)
+        {
+            var plan = KeysetPlan<T>.After(keys, after, pageSize);
+            var rows = await plan.WithKeys(plan.Order(plan.Seek(source))).Take(pageSize).ToListAsync(cancellationToken);
+            if (rows.Count > 0)
+            {
+                yield return [.. rows.Select(r => r.Row)];
+            }
+
+            if (rows.Count < pageSize)
+            {
+                yield break;
+            }
+
+            after = rows[^1].Keys;
+        }
+    }
+
     /// <summary>The selector's body, reading from <paramref name="instance"/> instead of its own parameter.</summary>
     internal static Expression Rebind(LambdaExpression selector, Expression instance) =>
         new ParameterRebinder(selector.Parameters[0], instance).Visit(selector.Body);
@@ -72,18 +102,13 @@ internal sealed class KeysetPlan<T>
     private readonly object?[]? _after;
     private readonly object?[]? _before;
 
-    private KeysetPlan(IReadOnlyList<SortKey<T>> keys, PageRequest request)
+    private KeysetPlan(IReadOnlyList<SortKey<T>> keys, object?[]? after, object?[]? before, bool backward, int size)
     {
-        if (request.First is not null && request.Last is not null)
-        {
-            throw new ExecutionError("Pass either first or last, not both.") { Code = "PAGING_ARGUMENTS_CONFLICT" };
-        }
-
         Keys = keys;
-        _after = request.After is null ? null : Cursor.Decode(request.After, keys);
-        _before = request.Before is null ? null : Cursor.Decode(request.Before, keys);
-        Backward = request.Last is not null;
-        Size = request.Last ?? request.First ?? Keyset.DefaultPageSize;
+        _after = after;
+        _before = before;
+        Backward = backward;
+        Size = size;
     }
 
     public IReadOnlyList<SortKey<T>> Keys { get; }
@@ -93,7 +118,23 @@ internal sealed class KeysetPlan<T>
 
     public int Size { get; }
 
-    public static KeysetPlan<T> For(IReadOnlyList<SortKey<T>> keys, PageRequest request) => new(keys, request);
+    public static KeysetPlan<T> For(IReadOnlyList<SortKey<T>> keys, PageRequest request)
+    {
+        if (request.First is not null && request.Last is not null)
+        {
+            throw new ExecutionError("Pass either first or last, not both.") { Code = "PAGING_ARGUMENTS_CONFLICT" };
+        }
+
+        return new(
+            keys,
+            request.After is null ? null : Cursor.Decode(request.After, keys),
+            request.Before is null ? null : Cursor.Decode(request.Before, keys),
+            backward: request.Last is not null,
+            request.Last ?? request.First ?? Keyset.DefaultPageSize);
+    }
+
+    /// <summary>Forward from a row's key values as read with it (<see cref="KeyedRow{T}.Keys"/>), or from the start.</summary>
+    public static KeysetPlan<T> After(IReadOnlyList<SortKey<T>> keys, object?[]? after, int size) => new(keys, after, null, backward: false, size);
 
     /// <summary>The page's rows of <paramref name="source"/> with their keys, and one more to learn whether more follow.</summary>
     public IQueryable<KeyedRow<T>> Rows(IQueryable<T> source) => WithKeys(Order(Seek(source))).Take(Size + 1);

@@ -39,8 +39,7 @@ internal static class ParentConnections
         var batches = context.RequestServices!.GetRequiredService<ParentConnectionBatches>();
         var batch = batches.GetOrAdd(context.FieldAst, context.FieldDefinition, () =>
         {
-            var filtered = context.GetArgument<Dictionary<string, object?>?>("where") is { } where ? source.Where(filter.Compile(where)) : source;
-            var order = sort.Compile(context.GetArgument<List<object?>?>("order"), defaultOrder, tiebreak);
+            var (filtered, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
             return new Batch<T, TKey>(filtered, parentKey, KeysetPlan<T>.For(order, context.GetPageRequest()));
         });
         return batch.Pages.Load(parent).Then(page => page!);
