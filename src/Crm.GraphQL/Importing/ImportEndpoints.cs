@@ -4,10 +4,11 @@ using Crm.Data;
 using Crm.Data.Importing;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
+using Crm.GraphQL.Exports;
 using Crm.GraphQL.Server.Conventions;
+using Crm.GraphQL.Server.Querying;
 using Crm.Jobs.Importing;
 using Crm.Jobs.Importing.Contacts;
-using CsvHelper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
@@ -190,40 +191,45 @@ internal static class ImportEndpoints
             return;
         }
 
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{job.Id:N}-report.csv\"";
-        // As the exports do: a BOM so that Excel reads UTF-8, and a cell that a spreadsheet would run as a formula starts with '.
-        await using var csv = CsvWriter.Create(http.Response.Body, CsvWriterOptions.Default with { WriteByteOrderMark = true, Injection = CsvInjection.Escape }, leaveOpen: true);
+        var fileName = $"import-{job.Id:N}-report.csv";
         if (job.Kind == ImportKind.Contacts)
         {
-            await csv.WriteRecordAsync(["row", "outcome", "reason", "contactId", "phone", "email"], http.RequestAborted);
-            var rows = db.ImportRows.AsNoTracking().Where(r => r.JobId == job.Id).OrderBy(r => r.Row).AsAsyncEnumerable();
-            await foreach (var row in rows.WithCancellation(http.RequestAborted))
-            {
-                await csv.WriteRecordAsync(
-                    [
-                        row.Row.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        Screaming(row.Outcome.ToString()),
-                        row.Reason,
-                        row.ContactId is { } contactId ? NodeId.Encode("Contact", contactId) : null,
-                        row.Phone,
-                        row.Email,
-                    ],
-                    http.RequestAborted);
-            }
+            var rows = db.ImportRows.AsNoTracking().Where(r => r.JobId == job.Id);
+            await WriteAsync(http, fileName, ReportColumns, Keyset.PagesAsync(rows, [SortKey<ImportRow>.Asc(r => r.Row)], ExportEndpoints.PageSize, http.RequestAborted));
         }
         else
         {
-            await csv.WriteRecordAsync(["item", "message", "at"], http.RequestAborted);
-            var errors = db.ImportErrors.AsNoTracking().Where(e => e.JobId == job.Id).OrderBy(e => e.Id).AsAsyncEnumerable();
-            await foreach (var error in errors.WithCancellation(http.RequestAborted))
-            {
-                await csv.WriteRecordAsync([error.Item, error.Message, error.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture)], http.RequestAborted);
-            }
+            var errors = db.ImportErrors.AsNoTracking().Where(e => e.JobId == job.Id);
+            await WriteAsync(http, fileName, ErrorColumns, Keyset.PagesAsync(errors, [SortKey<ImportError>.Asc(e => e.Id)], ExportEndpoints.PageSize, http.RequestAborted));
         }
-
-        await csv.FlushAsync(http.RequestAborted);
     }
+
+    /// <summary>The report as the exports write their files: BOM, formula cells escaped, page by page.</summary>
+    private static async Task WriteAsync<T>(HttpContext http, string fileName, IReadOnlyList<CsvColumn<T>> columns, IAsyncEnumerable<IReadOnlyList<T>> pages)
+    {
+        await using var csv = CsvResponse<T>.Start(http.Response, fileName, columns);
+        await foreach (var page in pages)
+        {
+            await csv.WriteAsync(page);
+        }
+    }
+
+    private static readonly CsvColumn<ImportRow>[] ReportColumns =
+    [
+        new("row", r => r.Row.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("outcome", r => Screaming(r.Outcome.ToString())),
+        new("reason", r => r.Reason),
+        new("contactId", r => r.ContactId is { } contactId ? NodeId.Encode("Contact", contactId) : null),
+        new("phone", r => r.Phone),
+        new("email", r => r.Email),
+    ];
+
+    private static readonly CsvColumn<ImportError>[] ErrorColumns =
+    [
+        new("item", e => e.Item),
+        new("message", e => e.Message),
+        new("at", e => e.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+    ];
 
     /// <summary>DuplicateInFile → DUPLICATE_IN_FILE, as the API spells enum values.</summary>
     private static string Screaming(string name) =>
