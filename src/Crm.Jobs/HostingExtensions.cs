@@ -70,12 +70,13 @@ public static class HostingExtensions
     {
         builder.Services.AddOptions<OpenPhoneApiOptions>().BindConfiguration(OpenPhoneApiOptions.Section)
             .Validate(o => Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", "OpenPhone:ApiBaseUrl must be an absolute http(s) URL.")
-            .Validate(o => o.RequestsPerSecond > 0, "OpenPhone:RequestsPerSecond must be positive.")
+            .Validate(o => o.RequestsPerSecond > 0 && o.ReadsAhead > 0, "OpenPhone:RequestsPerSecond and OpenPhone:ReadsAhead must be positive.")
             .ValidateOnStart();
         // The host replaces it with its simulator when no API key is configured.
         builder.Services.TryAddSingleton<IOpenPhoneEndpoint, ConfiguredOpenPhoneEndpoint>();
         // The pace every instance shares: in PostgreSQL, or in this process on SQLite.
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ReadTurns>();
         if (Embedded(builder))
         {
             builder.Services.TryAddSingleton<ISendRate, InProcessSendRate>();
@@ -99,7 +100,7 @@ public static class HostingExtensions
             .RedactLoggedHeaders(_ => true);
         var resilience = client.AddStandardResilienceHandler();
         // Added after the pipeline, so inside it: each attempt, not each call, takes a turn.
-        client.AddHttpMessageHandler(services => new PacingHandler(services.GetRequiredService<ISendRate>()));
+        client.AddHttpMessageHandler(services => new PacingHandler(services.GetRequiredService<ISendRate>(), services.GetRequiredService<ReadTurns>()));
         var settings = builder.Configuration.GetSection($"{OpenPhoneApiOptions.Section}:Resilience");
         if (settings.Exists())
         {

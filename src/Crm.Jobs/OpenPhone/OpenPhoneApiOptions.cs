@@ -14,6 +14,9 @@ public sealed class OpenPhoneApiOptions
 
     /// <summary>OpenPhone's limit per API key, shared by every instance: the sender paces every request to it.</summary>
     public int RequestsPerSecond { get; set; } = 10;
+
+    /// <summary>Turns that reads may book ahead of a text, per instance: how long a staff text can wait behind an import.</summary>
+    public int ReadsAhead { get; set; } = 2;
 }
 
 /// <summary>Where the client sends its requests and with which key: the configured API, or the embedded simulator.</summary>

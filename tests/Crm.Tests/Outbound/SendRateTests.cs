@@ -35,6 +35,30 @@ public sealed class SendRateTests(PostgresFixture fixture) : PostgresTest(fixtur
     }
 
     [Fact]
+    public async Task ATextGoesAheadOfAllButAFewWaitingReads()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = Options.Create(new OpenPhoneApiOptions { RequestsPerSecond = 10, ReadsAhead = 2 });
+        using var reads = new ReadTurns(options);
+        var order = new List<HttpMethod>();
+        using var client = new HttpMessageInvoker(new PacingHandler(new InProcessSendRate(options, clock), reads) { InnerHandler = new Recorder(order) });
+        var sends = Enumerable.Range(0, 12).Select(_ => Send(HttpMethod.Get)).ToList();
+        sends.Add(Send(HttpMethod.Post));
+
+        for (var step = 0; step < 300 && !sends.All(s => s.IsCompleted); step++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(1);
+        }
+
+        Assert.All(sends, s => Assert.True(s.IsCompletedSuccessfully));
+        // The first read left at once; two more had booked their turns before the text came: it goes fourth, not last.
+        Assert.Equal(3, order.IndexOf(HttpMethod.Post));
+
+        Task Send(HttpMethod method) => client.SendAsync(new HttpRequestMessage(method, "http://openphone.test/v1/x"), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task TwoInstancesShareOnePaceInPostgres()
     {
         var options = Options.Create(new OpenPhoneApiOptions { RequestsPerSecond = 50 });
@@ -47,5 +71,18 @@ public sealed class SendRateTests(PostgresFixture fixture) : PostgresTest(fixtur
         // 20 turns at 50 per second cannot all be taken in under 19 spacings, whoever takes them; only a lower bound is
         // safe to assert on a busy machine.
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(19 * 1.04 / 50), $"{watch.Elapsed.TotalMilliseconds} ms");
+    }
+
+    private sealed class Recorder(List<HttpMethod> order) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (order)
+            {
+                order.Add(request.Method);
+            }
+
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
+        }
     }
 }
