@@ -22,8 +22,8 @@ public sealed record HistoryImportOptions(DateTimeOffset? UpdatedAfter);
 /// <remarks>
 /// The checkpoint is the line, the page token of its conversation list and the conversations of that page already
 /// done, committed after each conversation: a run that dies redoes at most the conversations it had in flight, whose
-/// upserts find what the first attempt wrote. Requests take their turns of the pace every instance shares, so a staff
-/// text waits at most for the few requests this import has in flight.
+/// upserts find what the first attempt wrote. Requests take their turns of the pace every instance shares; texts go
+/// ahead of them (<c>OpenPhone:ReadsAhead</c>).
 /// </remarks>
 public sealed class OpenPhoneHistoryImporter(
     IServiceScopeFactory scopes,
@@ -119,11 +119,16 @@ public sealed class OpenPhoneHistoryImporter(
         await scope.ServiceProvider.GetRequiredService<ImportJobOperations>().ProgressAsync(claim, progress, cancellationToken);
     }
 
-    /// <summary>Null when every message and call is in; else why not, after a few tries with a pause between.</summary>
+    /// <summary>
+    /// Null when every message and call is in; else why not, after a few tries with a pause between. While the client's
+    /// circuit is open no request goes out, so waiting it out is no try: an OpenPhone that is down pauses the import
+    /// (staff can cancel it) instead of failing every conversation in flight.
+    /// </summary>
     private async Task<string?> ImportConversationAsync(OpenPhoneConversation conversation, HistoryImportOptions options, CancellationToken cancellationToken)
     {
         string? failure = null;
-        for (var attempt = 1; attempt <= _settings.ConversationAttempts; attempt++)
+        var attempts = 0;
+        while (attempts < _settings.ConversationAttempts)
         {
             try
             {
@@ -132,13 +137,17 @@ public sealed class OpenPhoneHistoryImporter(
                     .RunAsync(cancellationToken);
                 return null;
             }
+            catch (HistoryRequestFailedException ex) when (ex.CircuitOpen)
+            {
+                failure = ex.Message;
+                await Task.Delay(_settings.CircuitWait, clock, cancellationToken);
+            }
             catch (HistoryRequestFailedException ex) when (ex.Transient)
             {
                 failure = ex.Message;
-                if (attempt < _settings.ConversationAttempts)
+                if (++attempts < _settings.ConversationAttempts)
                 {
-                    // The client's circuit opened on repeated failures: no request goes out before it half-opens again.
-                    await Task.Delay(ex.CircuitOpen ? _settings.CircuitWait : _settings.RetryDelay * attempt, clock, cancellationToken);
+                    await Task.Delay(_settings.RetryDelay * attempts, clock, cancellationToken);
                 }
             }
             catch (Exception ex) when (ex is HistoryRequestFailedException or DomainException)
@@ -288,8 +297,11 @@ public sealed class HistoryImportSettings
 {
     public const string Section = "Imports:OpenPhone";
 
-    /// <summary>Conversations imported at once: enough to keep OpenPhone's pace busy despite each request's latency.</summary>
-    public int Concurrency { get; set; } = 4;
+    /// <summary>
+    /// Conversations imported at once: enough to keep OpenPhone's pace busy despite each request's latency and the
+    /// client's backoff between retries (2 s and more), during which a conversation takes no turn.
+    /// </summary>
+    public int Concurrency { get; set; } = 16;
 
     /// <summary>Tries of one conversation before it is listed as failed; each request in it is already retried by the client.</summary>
     public int ConversationAttempts { get; set; } = 5;
