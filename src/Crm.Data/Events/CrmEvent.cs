@@ -63,10 +63,21 @@ public sealed record OutboxQueued(Guid ActivityId) : CrmEvent
     public override string Topic => TopicName;
 }
 
-/// <summary>An import job changed: its status, phase or counts. Also how every instance's import workers learn of a new job.</summary>
+/// <summary>An import job changed: its status, phase or counts.</summary>
 public sealed record ImportJobUpdated(Guid JobId) : CrmEvent
 {
     public const string TopicName = "import.updated";
+
+    public override string Topic => TopicName;
+}
+
+/// <summary>
+/// An import job waits for a worker: new, or given back by a host shutting down. Every instance's idle import workers
+/// look for it; progress (<see cref="ImportJobUpdated"/>) wakes none.
+/// </summary>
+public sealed record ImportJobQueued(Guid JobId) : CrmEvent
+{
+    public const string TopicName = "import.queued";
 
     public override string Topic => TopicName;
 }

@@ -44,7 +44,7 @@ public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, AuditL
             var job = new ImportJob { Kind = kind, Options = options, StartedBy = actor.Name ?? actor.Kind.ToString(), CreatedAt = clock.GetUtcNow() };
             db.ImportJobs.Add(job);
             audit.Record(actor, "import.started", job.Id.ToString(), kind.ToString());
-            return Task.FromResult(Change.Of(job, new ImportJobUpdated(job.Id)));
+            return Task.FromResult(Change.Of(job, new ImportJobUpdated(job.Id), new ImportJobQueued(job.Id)));
         }, cancellationToken);
     }
 
@@ -138,13 +138,15 @@ public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, AuditL
         ArgumentNullException.ThrowIfNull(claim);
         return work.RunAsync(async ct =>
         {
-            if (await HeldAsync(claim, ct) is { } job)
+            if (await HeldAsync(claim, ct) is not { } job)
             {
-                job.LeaseUntil = clock.GetUtcNow() + after;
-                job.ClaimToken = null;
+                return Change.Of(false);
             }
 
-            return Change.Of(true);
+            job.LeaseUntil = clock.GetUtcNow() + after;
+            job.ClaimToken = null;
+            // Due at once: other instances' workers take it now. A later one is found by their polling.
+            return after <= TimeSpan.Zero ? Change.Of(true, new ImportJobQueued(job.Id)) : Change.Of(true);
         }, cancellationToken);
     }
 

@@ -10,7 +10,7 @@ namespace Crm.Jobs.Importing;
 
 /// <summary>
 /// Runs import jobs: each worker claims one, renews its lease while the importer works, and ends the job when the
-/// importer returns. A job is found when any instance queues one (<see cref="ImportJobUpdated"/> through the bus), and
+/// importer returns. A job is found when any instance queues one (<see cref="ImportJobQueued"/> through the bus), and
 /// by polling, which also finds the jobs of a worker that died once their lease runs out.
 /// </summary>
 public sealed partial class ImportRunner(
@@ -51,9 +51,8 @@ public sealed partial class ImportRunner(
         {
             try
             {
-                await foreach (var _ in bus.SubscribeAsync(ImportJobUpdated.TopicName, stoppingToken))
+                await foreach (var _ in bus.SubscribeAsync(ImportJobQueued.TopicName, stoppingToken))
                 {
-                    // Progress events wake idle workers too; a claim that finds nothing costs one indexed query.
                     if (_wake.CurrentCount < _options.Workers)
                     {
                         _wake.Release();
