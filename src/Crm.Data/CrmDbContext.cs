@@ -55,6 +55,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<ContactLists.ContactListMember> ContactListMembers => Set<ContactLists.ContactListMember>();
 
+    public DbSet<Campaigns.CampaignTemplate> CampaignTemplates => Set<Campaigns.CampaignTemplate>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

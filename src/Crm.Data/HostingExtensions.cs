@@ -72,6 +72,12 @@ public static partial class HostingExtensions
             .Validate(o => o.MarketingMaxPerContact > 0 && o.MarketingWindowDays > 0, "Compliance:MarketingMaxPerContact and MarketingWindowDays must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<OutboundSignal>();
+        builder.Services.AddScoped<ContactLists.ContactListOperations>();
+        builder.Services.AddOptions<Campaigns.TemplateOptions>().BindConfiguration(Campaigns.TemplateOptions.Section);
+        builder.Services.AddScoped<Campaigns.TemplateValidator>();
+        builder.Services.AddScoped<Campaigns.OptOutFooter>();
+        builder.Services.AddScoped<Campaigns.TemplateEstimator>();
+        builder.Services.AddScoped<Campaigns.CampaignTemplateOperations>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
             .Validate(o => o.BufferCapacity > 0, "Events:BufferCapacity must be positive.").ValidateOnStart();

@@ -10,7 +10,8 @@ internal sealed class ContactListConfiguration : IEntityTypeConfiguration<Contac
     public void Configure(EntityTypeBuilder<ContactList> builder)
     {
         builder.Property(l => l.Id).ValueGeneratedNever();
-        builder.Property(l => l.Name).HasMaxLength(200);
+        builder.Property(l => l.Name).HasMaxLength(ContactList.MaxNameLength);
+        builder.Property(l => l.Description).HasMaxLength(ContactList.MaxDescriptionLength);
         builder.Property(l => l.CreatedBy).HasMaxLength(200);
         builder.HasIndex(l => l.Name).IsUnique();
         builder.HasIndex(l => new { l.CreatedAt, l.Id }).IsDescending(true, true);
