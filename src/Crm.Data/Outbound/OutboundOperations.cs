@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.Data.Outbound;
 
-/// <summary>A text to send: to a conversation, or to a contact on a line (named, the default, or the only one).</summary>
+/// <summary>A text to send: to a conversation, or to a contact on a line (named, the default, or the only one); not before <c>NotBefore</c> (a campaign's turn).</summary>
 public sealed record SendRequest(
     Guid? ConversationId,
     Guid? ContactId,
@@ -19,7 +19,8 @@ public sealed record SendRequest(
     string? IdempotencyKey,
     OutboundPriority Priority = OutboundPriority.Staff,
     SendPurpose Purpose = SendPurpose.Conversation,
-    bool ConsentAttested = false);
+    bool ConsentAttested = false,
+    DateTimeOffset? NotBefore = null);
 
 /// <summary>A claimed text: the claimer's to send until <c>LeaseUntil</c>; <see cref="Token"/> fences a claimer whose lease ran out.</summary>
 public sealed record OutboundClaim(
@@ -110,7 +111,7 @@ public sealed class OutboundOperations(
                 LineOpenPhoneId = line.OpenPhoneId,
                 ToNumber = contact.Phone!,
                 IdempotencyKey = request.IdempotencyKey,
-                NextAttemptAt = decision.DeferUntil ?? now,
+                NextAttemptAt = Latest(decision.DeferUntil ?? now, request.NotBefore ?? now),
                 CreatedAt = now,
             });
             TimelineOperations.ApplyToConversation(conversation, activity, created: true, attentionBefore: false);
@@ -424,7 +425,9 @@ public sealed class OutboundOperations(
     }
 
     /// <summary>The named line, else <c>OpenPhone:DefaultPhoneNumberId</c>, else the workspace's only active line.</summary>
-    private async Task<PhoneNumber> LineAsync(Guid? phoneNumberId, CancellationToken cancellationToken)
+    /// <summary>The named line, else the configured default, else the only active line.</summary>
+    /// <exception cref="InvalidFieldException">No line is named and none is the obvious one.</exception>
+    public async Task<PhoneNumber> LineAsync(Guid? phoneNumberId, CancellationToken cancellationToken)
     {
         if (phoneNumberId is { } id)
         {
@@ -445,6 +448,8 @@ public sealed class OutboundOperations(
                 ? "The workspace has no line to send from yet."
                 : "The workspace has several lines: name the one to send from, or set OpenPhone:DefaultPhoneNumberId.");
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static Contact Textable(Contact contact) => contact.Phone switch
     {

@@ -9,6 +9,15 @@ using NodaTime.Extensions;
 
 namespace Crm.Data.Outbound;
 
+[Flags]
+public enum GateHolds
+{
+    None = 0,
+    ReviewPending = 1,
+    QuietHours = 2,
+    Cap = 4,
+}
+
 public enum GateVerdict
 {
     Allow,
@@ -25,6 +34,9 @@ public enum GateVerdict
 /// </summary>
 public sealed record GateDecision(GateVerdict Verdict, DateTimeOffset? DeferUntil, IReadOnlyList<string> Reasons, IReadOnlyList<string> Warnings, DateTimeOffset? OptedOutSince = null)
 {
+    /// <summary>What holds a deferred text back, for callers (campaigns) that treat each differently.</summary>
+    public GateHolds Holds { get; init; }
+
     /// <summary>The refusal as a business error: the opt-out one when that is why.</summary>
     public DomainException Refusal(Contact contact) =>
         OptedOutSince is { } since ? new ContactOptedOutException(contact.Id, since) : new SendRefusedException(Reasons);
@@ -82,10 +94,12 @@ public sealed class SendGate(CrmDbContext db, TimeProvider clock, IOptions<Compl
         }
 
         List<string> reasons = [];
+        var holds = GateHolds.None;
         var until = now;
         if (await db.OptOutReviews.AnyAsync(r => r.ContactId == contact.Id && r.Status == OptOutReviewStatus.Pending, cancellationToken))
         {
             reasons.Add("Held: a reply from the contact awaits an opt-out review.");
+            holds |= GateHolds.ReviewPending;
             until = Later(until, now.AddHours(1));
         }
 
@@ -99,15 +113,17 @@ public sealed class SendGate(CrmDbContext db, TimeProvider clock, IOptions<Compl
         {
             reasons.Add($"Quiet hours for the recipient ({place.Zone.Id}, {string.Join("/", place.States.Order(StringComparer.Ordinal))}): deferred to {window.Value.InZone(place.Zone):yyyy-MM-dd HH:mm}.");
             until = Later(until, window.Value.ToDateTimeOffset());
+            holds |= GateHolds.QuietHours;
         }
 
         if (await CapAsync(contact, activityId, now, place, cancellationToken) is { } cap)
         {
             reasons.Add(cap.Reason);
             until = Later(until, cap.Until);
+            holds |= GateHolds.Cap;
         }
 
-        return reasons.Count == 0 ? Allow() : new GateDecision(GateVerdict.Defer, until, reasons, []);
+        return reasons.Count == 0 ? Allow() : new GateDecision(GateVerdict.Defer, until, reasons, []) { Holds = holds };
     }
 
     /// <summary>The marketing caps: the business's per contact per window, and Florida's and Oklahoma's 3 in 24 hours.</summary>

@@ -40,6 +40,28 @@ public static class PhoneNumberNormalizer
         }
     }
 
+    /// <summary>
+    /// Whether a stored number can take a text: not a known landline, pager or premium line. Most US numbers are
+    /// "fixed line or mobile" to libphonenumber and pass; a carrier lookup would tell them apart.
+    /// </summary>
+    public static bool CanReceiveTexts(string? e164)
+    {
+        if (string.IsNullOrEmpty(e164))
+        {
+            return false;
+        }
+
+        try
+        {
+            return Util.GetNumberType(Util.Parse(e164, DefaultRegion)) is not (PhoneNumberType.FIXED_LINE or PhoneNumberType.PAGER
+                or PhoneNumberType.PREMIUM_RATE or PhoneNumberType.SHARED_COST or PhoneNumberType.UAN or PhoneNumberType.VOICEMAIL);
+        }
+        catch (NumberParseException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Human formatting for display names: national format at home, international abroad.</summary>
     public static string Format(string e164)
     {
