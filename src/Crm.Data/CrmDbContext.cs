@@ -57,6 +57,16 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Campaigns.CampaignTemplate> CampaignTemplates => Set<Campaigns.CampaignTemplate>();
 
+    public DbSet<Campaigns.Campaign> Campaigns => Set<Campaigns.Campaign>();
+
+    public DbSet<Campaigns.CampaignVariant> CampaignVariants => Set<Campaigns.CampaignVariant>();
+
+    public DbSet<Campaigns.CampaignRecipient> CampaignRecipients => Set<Campaigns.CampaignRecipient>();
+
+    public DbSet<Campaigns.CampaignEvent> CampaignEvents => Set<Campaigns.CampaignEvent>();
+
+    public DbSet<Jobs.JobLease> JobLeases => Set<Jobs.JobLease>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

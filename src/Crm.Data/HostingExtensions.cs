@@ -78,6 +78,17 @@ public static partial class HostingExtensions
         builder.Services.AddScoped<Campaigns.OptOutFooter>();
         builder.Services.AddScoped<Campaigns.TemplateEstimator>();
         builder.Services.AddScoped<Campaigns.CampaignTemplateOperations>();
+        builder.Services.AddOptions<Campaigns.CampaignOptions>().BindConfiguration(Campaigns.CampaignOptions.Section)
+            .Validate(o => o.DailyCap > 0 && o.PerMinute > 0 && o.Tick > TimeSpan.Zero && o.AttributionWindowDays > 0, "Campaigns:DailyCap, PerMinute, Tick and AttributionWindowDays must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<Campaigns.CampaignEligibility>();
+        builder.Services.AddScoped<Campaigns.CampaignWriter>();
+        builder.Services.AddScoped<Campaigns.CampaignMessages>();
+        builder.Services.AddScoped<Campaigns.CampaignOperations>();
+        builder.Services.AddScoped<Campaigns.CampaignDispatcher>();
+        builder.Services.AddScoped<Campaigns.CampaignAttribution>();
+        builder.Services.AddScoped<Campaigns.CampaignResults>();
+        builder.Services.AddScoped<Jobs.JobLeases>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
             .Validate(o => o.BufferCapacity > 0, "Events:BufferCapacity must be positive.").ValidateOnStart();

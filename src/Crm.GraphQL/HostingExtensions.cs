@@ -30,6 +30,7 @@ public static partial class HostingExtensions
         builder.Services.AddSingleton<IConnectionAuthenticator>(sp => sp.GetRequiredService<CrmGraphQLCaller>());
         builder.Services.AddSingleton<IAccessWatch, AccessWatch>();
         builder.Services.AddScoped<CrmLoaders>();
+        builder.Services.AddScoped<Crm.Data.Campaigns.IContactFilterReader, Campaigns.ContactFilterJson>();
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             // Across instances: replaces Crm.Data's in-process bus, which knows nothing of Redis.

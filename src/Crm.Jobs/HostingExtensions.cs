@@ -1,4 +1,6 @@
 using Coravel;
+using Crm.Data.Campaigns;
+using Crm.Jobs.Campaigns;
 using Crm.Jobs.Importing;
 using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Outbound;
@@ -8,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
 
 namespace Crm.Jobs;
@@ -60,6 +63,7 @@ public static class HostingExtensions
             .ValidateOnStart();
         builder.Services.AddHostedService<OutboundSender>();
         builder.Services.AddTransient<SweepOutboxJob>();
+        builder.Services.AddTransient<CampaignTickJob>();
     }
 
     /// <summary>
@@ -135,6 +139,8 @@ public static class HostingExtensions
             {
                 scheduler.Schedule<RetryWebhooksJob>().EveryMinute().PreventOverlapping(nameof(RetryWebhooksJob));
                 scheduler.Schedule<SweepOutboxJob>().EveryMinute();
+                var tick = services.GetRequiredService<IOptions<CampaignOptions>>().Value.Tick;
+                scheduler.Schedule<CampaignTickJob>().EverySeconds(Math.Max(1, (int)tick.TotalSeconds)).PreventOverlapping(CampaignTickJob.Name);
             });
         }
 

@@ -21,7 +21,8 @@ namespace Crm.Data.Conversations;
 /// winner's rows. The activity and then its conversation are read locked: two facts about one conversation apply one
 /// after the other, so neither an unread count nor the last activity loses a concurrent update.
 /// </remarks>
-public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound, ConsentLedger consent, InboundConsent inbound)
+public sealed class TimelineOperations(
+    CrmDbContext db, UnitOfWork work, TimeProvider clock, OutboundOperations outbound, ConsentLedger consent, InboundConsent inbound, Campaigns.CampaignAttribution attribution)
 {
     private static readonly string[] StatusRank = ["queued", "sending", "sent", "delivered"];
 
@@ -48,7 +49,7 @@ public sealed class TimelineOperations(CrmDbContext db, UnitOfWork work, TimePro
 
             var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
             return found is null && activity.Direction == ActivityDirection.Incoming
-                ? new Change<Activity>(activity, [.. change.Events, .. await inbound.ApplyAsync(activity, ct)])
+                ? new Change<Activity>(activity, [.. change.Events, .. await inbound.ApplyAsync(activity, ct), .. await attribution.ApplyAsync(activity, ct)])
                 : change;
         }, cancellationToken);
     }

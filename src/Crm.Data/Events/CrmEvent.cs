@@ -81,3 +81,11 @@ public sealed record ImportJobQueued(Guid JobId) : CrmEvent
 
     public override string Topic => TopicName;
 }
+
+/// <summary>A campaign changed: its status, settings, or its recipients' progress (texts queued, skipped, replied to).</summary>
+public sealed record CampaignUpdated(Guid CampaignId) : CrmEvent
+{
+    public const string TopicName = "campaign.updated";
+
+    public override string Topic => TopicName;
+}

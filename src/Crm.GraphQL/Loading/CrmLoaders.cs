@@ -27,6 +27,9 @@ public sealed class CrmLoaders(CrmDbContext db)
     public BatchLoader<Guid, Activity> Activities { get; } = new((ids, ct) =>
         db.Activities.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct));
 
+    public BatchLoader<Guid, Data.Campaigns.Campaign> Campaigns { get; } = new((ids, ct) =>
+        db.Campaigns.AsNoTracking().Include(c => c.Variants).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct));
+
     public BatchLoader<Guid, ContactList> ContactLists { get; } = new((ids, ct) =>
         db.ContactLists.AsNoTracking().Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct));
 

@@ -46,6 +46,7 @@ internal sealed class CrmQuery : ObjectGraphType
         ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
         ImportQueries.Register(this);
+        Campaigns.CampaignQueries.Register(this);
     }
 }
 
@@ -59,6 +60,7 @@ internal sealed class CrmSubscription : ObjectGraphType
         ConversationSubscriptions.Register(this);
         ActivitySubscriptions.Register(this);
         ImportSubscriptions.Register(this);
+        Campaigns.CampaignSubscriptions.Register(this);
     }
 }
 
@@ -76,5 +78,6 @@ internal sealed class CrmMutation : ObjectGraphType
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
         ImportMutations.Register(this);
+        Campaigns.CampaignMutations.Register(this);
     }
 }

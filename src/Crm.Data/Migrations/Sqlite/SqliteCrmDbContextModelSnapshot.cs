@@ -168,6 +168,197 @@ namespace Crm.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AudienceFilter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AutoWinner")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Confidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("ConsentAttested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("DailyCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ListId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MinSample")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PhoneNumberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("WindowDays")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WindowEnd")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WindowStart")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("WinnerVariantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListId");
+
+                    b.HasIndex("PhoneNumberId");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending();
+
+                    b.HasIndex("Status", "StartAt");
+
+                    b.ToTable("Campaigns");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "Id");
+
+                    b.ToTable("CampaignEvents");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NextTryAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OptedOutAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RepliedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ReplyActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkipNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkipReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("VariantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActivityId");
+
+                    b.HasIndex("VariantId");
+
+                    b.HasIndex("CampaignId", "ContactId")
+                        .IsUnique();
+
+                    b.HasIndex("ContactId", "QueuedAt");
+
+                    b.HasIndex("CampaignId", "State", "NextTryAt");
+
+                    b.ToTable("CampaignRecipients");
+                });
+
             modelBuilder.Entity("Crm.Data.Campaigns.CampaignTemplate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -203,6 +394,35 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsDescending();
 
                     b.ToTable("CampaignTemplates");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignVariant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(1600)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(1)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "Label")
+                        .IsUnique();
+
+                    b.ToTable("CampaignVariants");
                 });
 
             modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
@@ -689,6 +909,23 @@ namespace Crm.Data.Migrations.Sqlite
                     b.HasIndex("JobId", "Phone");
 
                     b.ToTable("ImportRows");
+                });
+
+            modelBuilder.Entity("Crm.Data.Jobs.JobLease", b =>
+                {
+                    b.Property<string>("Job")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Tick")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TakenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Job", "Tick");
+
+                    b.ToTable("JobLeases");
                 });
 
             modelBuilder.Entity("Crm.Data.Outbound.OutboundMessage", b =>
@@ -1234,6 +1471,65 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Navigation("Voicemail");
                 });
 
+            modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
+                {
+                    b.HasOne("Crm.Data.ContactLists.ContactList", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Crm.Data.PhoneNumbers.PhoneNumber", null)
+                        .WithMany()
+                        .HasForeignKey("PhoneNumberId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignEvent", b =>
+                {
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", "Activity")
+                        .WithMany()
+                        .HasForeignKey("ActivityId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.Campaigns.CampaignVariant", null)
+                        .WithMany()
+                        .HasForeignKey("VariantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Activity");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignVariant", b =>
+                {
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany("Variants")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
                 {
                     b.HasOne("Crm.Data.Activities.Activity", null)
@@ -1352,6 +1648,11 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
+                {
+                    b.Navigation("Variants");
                 });
 
             modelBuilder.Entity("Crm.Data.Contacts.Contact", b =>
