@@ -1,4 +1,5 @@
 using Crm.GraphQL.Activities;
+using Crm.GraphQL.Campaigns;
 using Crm.GraphQL.Consent;
 using Crm.GraphQL.ContactLists;
 using Crm.GraphQL.Contacts;
@@ -46,6 +47,7 @@ internal sealed class CrmQuery : ObjectGraphType
         ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
         ImportQueries.Register(this);
+        CampaignTemplateQueries.Register(this);
     }
 }
 
@@ -69,6 +71,7 @@ internal sealed class CrmMutation : ObjectGraphType
         Name = "Mutation";
         Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
         ContactMutations.Register(this);
+        ContactListMutations.Register(this);
         ConversationMutations.Register(this);
         MessageMutations.Register(this);
         ConsentMutations.Register(this);
@@ -76,5 +79,6 @@ internal sealed class CrmMutation : ObjectGraphType
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
         ImportMutations.Register(this);
+        CampaignTemplateMutations.Register(this);
     }
 }

@@ -58,6 +58,7 @@ internal static class NodeQueries
             "PhoneNumber" => loaders.PhoneNumbers.Load(key),
             "ContactList" => loaders.ContactLists.Load(key),
             "ImportJob" => loaders.ImportJobs.Load(key),
+            "CampaignTemplate" => loaders.CampaignTemplates.Load(key),
             _ => throw new ExecutionError($"Objects of type {type} cannot be fetched with node.") { Code = "INVALID_ID" },
         };
     }
