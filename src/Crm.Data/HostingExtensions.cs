@@ -73,7 +73,6 @@ public static partial class HostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<OutboundSignal>();
         builder.Services.AddScoped<ContactLists.ContactListOperations>();
-        builder.Services.AddOptions<Campaigns.TemplateOptions>().BindConfiguration(Campaigns.TemplateOptions.Section);
         builder.Services.AddScoped<Campaigns.TemplateValidator>();
         builder.Services.AddScoped<Campaigns.OptOutFooter>();
         builder.Services.AddScoped<Campaigns.TemplateEstimator>();

@@ -20,13 +20,16 @@ public sealed class CampaignOptions
     /// </summary>
     public string WindowDays { get; set; } = "1,2,3,4,5";
 
+    /// <summary>Added on its own line to the first marketing text a contact ever receives; empty adds none.</summary>
+    public string OptOutFooter { get; set; } = "Reply STOP to opt out";
+
     /// <summary>A reply this many days after a campaign text counts as its reply (the most recent campaign's).</summary>
     public int AttributionWindowDays { get; set; } = 7;
 
     /// <summary>Contacts with one of these tags are never in an audience: do-not-contact and office numbers.</summary>
     public string ExcludeTags { get; set; } = "do-not-contact,office";
 
-    public IReadOnlyList<int> Days() => [.. WindowDays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
+    public IReadOnlyList<int> Days() => [.. WindowDays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => int.Parse(d, System.Globalization.CultureInfo.InvariantCulture))];
 
     public IReadOnlyList<string> Excluded() => ExcludeTags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

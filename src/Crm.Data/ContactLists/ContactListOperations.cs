@@ -129,7 +129,7 @@ public sealed class ContactListOperations(CrmDbContext db, UnitOfWork work, Audi
 
     private static string CleanName(string name) => name?.Trim() is { Length: > 0 and <= ContactList.MaxNameLength } clean
         ? clean
-        : throw new InvalidFieldException("name", $"A list needs a name of at most {ContactList.MaxNameLength} characters.");
+        : throw new InvalidFieldException("name", $"A list needs a name, of at most {ContactList.MaxNameLength} characters.");
 
     private static string? CleanDescription(string? description) => description?.Trim() switch
     {

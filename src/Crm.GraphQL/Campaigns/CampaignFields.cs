@@ -188,6 +188,6 @@ internal sealed class CampaignStateErrorType : ErrorGraphType<CampaignStateExcep
 }
 
 internal sealed class CampaignErrorType() : ErrorUnionGraphType(
-    "CampaignError", typeof(NotFoundErrorType), typeof(InvalidFieldErrorType), typeof(CampaignStateErrorType), typeof(Messages.EmptyMessageErrorType), typeof(Messages.MessageTooLongErrorType));
+    "CampaignError", typeof(NotFoundErrorType), typeof(InvalidFieldErrorType), typeof(CampaignStateErrorType), typeof(InvalidTemplateErrorType), typeof(Messages.EmptyMessageErrorType), typeof(Messages.MessageTooLongErrorType));
 
 internal sealed class CampaignPayloadType() : PayloadGraphType<CampaignType, CampaignErrorType>("CampaignPayload", "campaign", "The campaign as it now stands.");

@@ -16,10 +16,11 @@ internal sealed class ContactListType : ObjectGraphType<ContactList>
     public ContactListType()
     {
         Name = "ContactList";
-        Description = "A named set of contacts, filled by CSV imports (listName) and used by campaigns.";
+        Description = "A named set of contacts, filled by CSV imports (listName), addToContactList and removeFromContactList, and used by campaigns.";
         Interface<NodeInterfaceType>();
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.Name).Description("The list's name, unique.");
+        Field(x => x.Description, nullable: true).Description("What the list is for.");
         Field(x => x.CreatedAt).Description("When the list was created.");
         Field(x => x.CreatedBy).Description("Who created it (the user or API key that ran the import).");
         Field<NonNullGraphType<IntGraphType>>("memberCount")

@@ -33,6 +33,9 @@ public sealed class CrmLoaders(CrmDbContext db)
     public BatchLoader<Guid, ContactList> ContactLists { get; } = new((ids, ct) =>
         db.ContactLists.AsNoTracking().Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct));
 
+    public BatchLoader<Guid, Data.Campaigns.CampaignTemplate> CampaignTemplates { get; } = new((ids, ct) =>
+        db.CampaignTemplates.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct));
+
     /// <summary>Members per list, in one GROUP BY; a list without members is missing, and counts 0.</summary>
     public BatchLoader<Guid, int> ListMemberCounts { get; } = new((ids, ct) =>
         db.ContactListMembers.Where(m => ids.Contains(m.ListId)).GroupBy(m => m.ListId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct));

@@ -1,4 +1,5 @@
 using Crm.GraphQL.Activities;
+using Crm.GraphQL.Campaigns;
 using Crm.GraphQL.Consent;
 using Crm.GraphQL.ContactLists;
 using Crm.GraphQL.Contacts;
@@ -46,7 +47,8 @@ internal sealed class CrmQuery : ObjectGraphType
         ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
         ImportQueries.Register(this);
-        Campaigns.CampaignQueries.Register(this);
+        CampaignQueries.Register(this);
+        CampaignTemplateQueries.Register(this);
     }
 }
 
@@ -60,7 +62,7 @@ internal sealed class CrmSubscription : ObjectGraphType
         ConversationSubscriptions.Register(this);
         ActivitySubscriptions.Register(this);
         ImportSubscriptions.Register(this);
-        Campaigns.CampaignSubscriptions.Register(this);
+        CampaignSubscriptions.Register(this);
     }
 }
 
@@ -71,6 +73,7 @@ internal sealed class CrmMutation : ObjectGraphType
         Name = "Mutation";
         Description = "Writes. Each takes one input and returns a payload whose errors say why nothing was written.";
         ContactMutations.Register(this);
+        ContactListMutations.Register(this);
         ConversationMutations.Register(this);
         MessageMutations.Register(this);
         ConsentMutations.Register(this);
@@ -78,6 +81,7 @@ internal sealed class CrmMutation : ObjectGraphType
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
         ImportMutations.Register(this);
-        Campaigns.CampaignMutations.Register(this);
+        CampaignMutations.Register(this);
+        CampaignTemplateMutations.Register(this);
     }
 }

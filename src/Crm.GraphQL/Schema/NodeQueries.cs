@@ -59,6 +59,7 @@ internal static class NodeQueries
             "ContactList" => loaders.ContactLists.Load(key),
             "ImportJob" => loaders.ImportJobs.Load(key),
             "Campaign" => loaders.Campaigns.Load(key),
+            "CampaignTemplate" => loaders.CampaignTemplates.Load(key),
             _ => throw new ExecutionError($"Objects of type {type} cannot be fetched with node.") { Code = "INVALID_ID" },
         };
     }

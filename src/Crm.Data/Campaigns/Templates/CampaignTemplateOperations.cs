@@ -72,5 +72,5 @@ public sealed class CampaignTemplateOperations(CrmDbContext db, UnitOfWork work,
 
     private static string CleanName(string name) => name?.Trim() is { Length: > 0 and <= CampaignTemplate.MaxNameLength } clean
         ? clean
-        : throw new InvalidFieldException("name", $"A template needs a name of at most {CampaignTemplate.MaxNameLength} characters.");
+        : throw new InvalidFieldException("name", $"A template needs a name, of at most {CampaignTemplate.MaxNameLength} characters.");
 }

@@ -8,7 +8,7 @@ namespace Crm.Data.Campaigns;
 /// The opt-out instructions (<c>Campaigns:OptOutFooter</c>) that the first marketing text a contact ever receives
 /// carries, and which contacts that is. "Received" means sent: a text still queued, skipped or failed never reached them.
 /// </summary>
-public sealed class OptOutFooter(CrmDbContext db, IOptions<TemplateOptions> options)
+public sealed class OptOutFooter(CrmDbContext db, IOptions<CampaignOptions> options)
 {
     public string Text => options.Value.OptOutFooter;
 
@@ -33,11 +33,14 @@ public sealed class OptOutFooter(CrmDbContext db, IOptions<TemplateOptions> opti
     public async Task<IReadOnlySet<Guid>> NeverMarketedAsync(IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contactIds);
-        var marketed = await (
-            from o in db.OutboundMessages
-            join a in db.Activities on o.ActivityId equals a.Id
-            where contactIds.Contains(a.ContactId) && o.Purpose == SendPurpose.Marketing && a.SentAt != null
-            select a.ContactId).Distinct().ToListAsync(cancellationToken);
+        var marketed = await Marketed().Where(id => contactIds.Contains(id)).Distinct().ToListAsync(cancellationToken);
         return contactIds.Except(marketed).ToHashSet();
     }
+
+    /// <summary>The contacts that were sent a marketing text (with repeats), as a query to compose: <c>!Marketed().Contains(c.Id)</c>.</summary>
+    public IQueryable<Guid> Marketed() =>
+        from o in db.OutboundMessages
+        join a in db.Activities on o.ActivityId equals a.Id
+        where o.Purpose == SendPurpose.Marketing && a.SentAt != null
+        select a.ContactId;
 }

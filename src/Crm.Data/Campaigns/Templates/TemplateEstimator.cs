@@ -23,7 +23,7 @@ public sealed record TemplateEstimate(
     int MinSegments,
     double MeanSegments,
     int MaxSegments,
-    long TotalSegments,
+    int TotalSegments,
     decimal PricePerSegment,
     IReadOnlyList<SmsEncoding> Encodings,
     int Ucs2Texts,
@@ -42,13 +42,15 @@ public sealed record TemplateEstimate(
 
 /// <summary>
 /// Renders a template for an audience as a send would — the contact's values, the opt-out footer for a first marketing
-/// text, lookalikes replaced when <c>Compliance:ReplaceLookalikes</c> is on — and counts the parts. The audience is read
-/// in pages by id, so the estimate holds one page whatever its size.
+/// text, lookalikes replaced when <c>Compliance:ReplaceLookalikes</c> is on — and counts the parts.
 /// </summary>
+/// <remarks>
+/// The audience is read in one query, with whether each contact was ever sent a marketing text, and rendered as its rows
+/// stream in: the process holds one contact at a time, and the database plans one join for the whole audience instead of
+/// one per page (pages seeking a list's members by contact id cost a scan of the list each until the tables are analyzed).
+/// </remarks>
 public sealed class TemplateEstimator(OptOutFooter footer, IOptions<OutboundOptions> outbound, IOptions<ComplianceOptions> compliance)
 {
-    public const int PageSize = 1000;
-
     /// <summary>The text a contact would get: the rendered template, its footer, lookalikes replaced as the outbound pipe would.</summary>
     public string Compose(RenderedText rendered, bool isFirstMarketing)
     {
@@ -59,54 +61,38 @@ public sealed class TemplateEstimator(OptOutFooter footer, IOptions<OutboundOpti
 
     public SmsSegmentCount Count(string text) => SmsSegments.Count(text, outbound.Value.PricePerSegment);
 
+    /// <param name="audience">A query of the scope's <see cref="CrmDbContext"/>.</param>
+    /// <param name="template">The parsed template.</param>
+    /// <param name="cancellationToken">Ends the read.</param>
     public async Task<TemplateEstimate> EstimateAsync(IQueryable<Contact> audience, MessageTemplate template, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(audience);
         ArgumentNullException.ThrowIfNull(template);
-        int contacts = 0, min = int.MaxValue, max = 0, ucs2 = 0, withFooter = 0;
-        long total = 0;
+        int contacts = 0, total = 0, min = int.MaxValue, max = 0, ucs2 = 0, withFooter = 0;
         Dictionary<string, int> missing = new(StringComparer.Ordinal), fellBack = new(StringComparer.Ordinal);
-        for (Guid? after = null; ;)
+        var marketed = footer.Marketed();
+        var rows = audience.AsNoTracking()
+            .Select(c => new { c.FirstName, c.LastName, c.Company, c.Address.City, c.CustomFields, IsFirst = !marketed.Contains(c.Id) })
+            .AsAsyncEnumerable();
+        await foreach (var row in rows.WithCancellation(cancellationToken))
         {
-            var page = await Page(audience.AsNoTracking(), after).ToListAsync(cancellationToken);
-            var first = page.Count == 0 ? new HashSet<Guid>() : await footer.NeverMarketedAsync([.. page.Select(c => c.Id)], cancellationToken);
-            foreach (var contact in page)
-            {
-                var rendered = template.Render(contact);
-                var isFirst = first.Contains(contact.Id);
-                var count = Count(Compose(rendered, isFirst));
-                contacts++;
-                total += count.Segments;
-                min = Math.Min(min, count.Segments);
-                max = Math.Max(max, count.Segments);
-                ucs2 += count.Encoding == SmsEncoding.Ucs2 ? 1 : 0;
-                withFooter += OptOutFooter.Applies(rendered.Text, footer.Text, isFirst) ? 1 : 0;
-                Tally(missing, rendered.Missing);
-                Tally(fellBack, rendered.FellBack);
-            }
-
-            if (page.Count < PageSize)
-            {
-                break;
-            }
-
-            after = page[^1].Id;
+            var contact = new Contact { FirstName = row.FirstName, LastName = row.LastName, Company = row.Company, Address = new Address { City = row.City }, CustomFields = row.CustomFields };
+            var rendered = template.Render(contact);
+            var count = Count(Compose(rendered, row.IsFirst));
+            contacts++;
+            total += count.Segments;
+            min = Math.Min(min, count.Segments);
+            max = Math.Max(max, count.Segments);
+            ucs2 += count.Encoding == SmsEncoding.Ucs2 ? 1 : 0;
+            withFooter += OptOutFooter.Applies(rendered.Text, footer.Text, row.IsFirst) ? 1 : 0;
+            Tally(missing, rendered.Missing);
+            Tally(fellBack, rendered.FellBack);
         }
 
         IReadOnlyList<SmsEncoding> encodings = [.. new[] { (SmsEncoding.Gsm7, contacts - ucs2), (SmsEncoding.Ucs2, ucs2) }.Where(e => e.Item2 > 0).Select(e => e.Item1)];
         return new TemplateEstimate(
             contacts, contacts == 0 ? 0 : min, contacts == 0 ? 0 : (double)total / contacts, max, total,
             outbound.Value.PricePerSegment, encodings, ucs2, withFooter, missing, fellBack);
-    }
-
-    private static IQueryable<Contact> Page(IQueryable<Contact> audience, Guid? after)
-    {
-        if (after is { } last)
-        {
-            audience = audience.Where(c => c.Id.CompareTo(last) > 0);
-        }
-
-        return audience.OrderBy(c => c.Id).Take(PageSize);
     }
 
     private static void Tally(Dictionary<string, int> counts, IReadOnlyList<string> names)
