@@ -45,6 +45,7 @@ internal static class ExportEndpoints
             .AddEndpointFilter(MarketersAndUpAsync);
         exports.MapGet("/contacts", (HttpContext http, ArgumentCoercion coercion) => RunAsync(http, coercion, ContactExport.Definition));
         exports.MapGet("/conversations", (HttpContext http, ArgumentCoercion coercion) => RunAsync(http, coercion, ConversationExport.Definition));
+        exports.MapGet("/campaigns/{id}/recipients", (HttpContext http, ArgumentCoercion coercion) => RunAsync(http, coercion, CampaignExport.Definition));
         return exports;
     }
 

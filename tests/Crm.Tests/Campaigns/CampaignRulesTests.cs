@@ -4,6 +4,7 @@ using Crm.Data.Compliance;
 using Crm.Data.Consent;
 using Crm.Data.Conversations;
 using Crm.Data.Outbound;
+using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Outbound;
 using Microsoft.EntityFrameworkCore;
@@ -85,6 +86,17 @@ public sealed class CampaignRulesTests(PostgresFixture fixture) : PostgresTest(f
         Assert.Equal(expected, Reasons(campaign["results"]!["total"]!["skippedBy"]!));
         Assert.Equal((9, 3, 6, "COMPLETED"), (Int(campaign, "results.total.audience"), Int(campaign, "results.total.sent"), Int(campaign, "results.total.skipped"), campaign["status"]!.GetValue<string>()));
         Assert.Equal(3, host.Simulator.Traffic.Stats().MessagesAccepted);
+
+        // The same rows as a CSV for a spreadsheet: a header, then each recipient with its status and reason.
+        using var export = await client.Http.GetAsync($"/exports/campaigns/{id}/recipients");
+        var lines = (await export.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(System.Net.HttpStatusCode.OK, export.StatusCode);
+        Assert.StartsWith("Contact ID,Contact name,Phone,Variant,Status,Skip reason", lines[0], StringComparison.Ordinal);
+        Assert.Equal(10, lines.Length);
+        Assert.Equal(2, lines.Count(l => l.Contains(",SKIPPED,EXCLUDED_TAG,", StringComparison.Ordinal)));
+        Assert.Equal(3, lines.Count(l => l.Contains(",A,SENT,,", StringComparison.Ordinal)));
+        using var wrongId = await client.Http.GetAsync($"/exports/campaigns/{NodeId.Encode("Contact", Guid.NewGuid())}/recipients");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, wrongId.StatusCode);
     }
 
     [Fact]
