@@ -56,7 +56,17 @@ public sealed class ServerProcess : IAsyncDisposable
         server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        await server.WaitReadyAsync();
+        try
+        {
+            await server.WaitReadyAsync();
+        }
+        catch
+        {
+            // A server that never got ready is not left running for the rest of the test run.
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
