@@ -33,7 +33,7 @@ public sealed class ImportClaimLostException(Guid jobId) : Exception($"Import jo
 /// The life of an import job. A step's writes and its <see cref="ProgressAsync"/> run in one unit of work, which locks
 /// the job and checks the claim: a worker whose lease was taken over cannot commit a step twice.
 /// </summary>
-public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, AuditLog audit, TimeProvider clock)
+public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, ImportFiles files, AuditLog audit, TimeProvider clock)
 {
     /// <summary>A queued job; joins the caller's unit of work when there is one (an upload stores its file with it).</summary>
     public Task<ImportJob> StartAsync(ImportKind kind, string options, Actor actor, CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, AuditL
         }, cancellationToken);
     }
 
-    /// <summary>Ends the job as the worker saw it end; a claim no longer held changes nothing.</summary>
+    /// <summary>Ends the job as the worker saw it end, and deletes its upload (an ended job is never read again); a claim no longer held changes nothing.</summary>
     public Task FinishAsync(ImportClaim claim, ImportStatus status, string? reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
@@ -125,6 +125,7 @@ public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, AuditL
             job.FailureReason = reason is null ? null : Clip(reason, 1000);
             job.LeaseUntil = null;
             job.ClaimToken = null;
+            await files.DeleteAsync(job.Id, ct);
             return Change.Of(true, new ImportJobUpdated(job.Id));
         }, cancellationToken);
     }

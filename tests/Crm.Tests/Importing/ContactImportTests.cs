@@ -240,6 +240,8 @@ public sealed class ContactImportTests(PostgresFixture fixture, ImportingHost im
         Assert.Contains("quoted field opened in row 4", job.FailureReason, StringComparison.Ordinal);
         Assert.Empty(await ContactsAsync());
         Assert.Empty(await Imports.RowsAsync(Fixture, id));
+        // A job that ended is never read again: its upload goes with it, as a finished one's does.
+        Assert.Equal(0, await Fixture.QueryAsync(db => db.ImportFileChunks.CountAsync(c => c.JobId == id)));
     }
 
     [Theory]

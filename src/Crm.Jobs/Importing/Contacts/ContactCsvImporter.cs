@@ -106,14 +106,8 @@ public sealed class ContactCsvImporter(
 
         // The reader's error, if it stopped early (the loop above saw the end of its batches either way).
         await reading;
-        await work.RunAsync(
-            async ct =>
-            {
-                await jobs.ProgressAsync(claim, new ImportProgress(Phase: "report"), ct);
-                await files.DeleteAsync(claim.JobId, ct);
-                return Change.Of(true);
-            },
-            cancellationToken);
+        // The upload is deleted when the runner ends the job.
+        await jobs.ProgressAsync(claim, new ImportProgress(Phase: "report"), cancellationToken);
     }
 
     /// <summary>The phones and emails of the rows done before this run (none for a job that starts), which later rows may repeat.</summary>
