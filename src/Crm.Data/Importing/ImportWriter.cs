@@ -7,10 +7,9 @@ using NpgsqlTypes;
 namespace Crm.Data.Importing;
 
 /// <summary>
-/// Writes an import batch's new contacts and report rows in the caller's unit of work: by binary COPY on PostgreSQL,
-/// within the unit's transaction (EF's change tracking per row is far too slow for files of 100,000 rows), and through
-/// EF on SQLite. Contact columns follow ContactConfiguration (address and consent are complex types, tags a text[],
-/// custom fields JSON text).
+/// Writes an import batch's new contacts and report rows in the caller's unit of work (<see cref="BulkCopy"/>).
+/// Contact columns follow ContactConfiguration (address and consent are complex types, tags a text[], custom fields
+/// JSON text).
 /// </summary>
 public sealed class ImportWriter(CrmDbContext db)
 {
@@ -35,45 +34,12 @@ public sealed class ImportWriter(CrmDbContext db)
     public async Task AddContactsAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contacts);
-        if (contacts.Count == 0)
+        if (contacts.Count > 0 && db.Database.GetDbConnection() is NpgsqlConnection)
         {
-            return;
+            await db.Database.ExecuteSqlRawAsync(PendingIndexEntries, cancellationToken);
         }
 
-        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
-        {
-            db.Contacts.AddRange(contacts);
-            return;
-        }
-
-        await db.Database.ExecuteSqlRawAsync(PendingIndexEntries, cancellationToken);
-        await using var copy = await connection.BeginBinaryImportAsync(ContactCopy, cancellationToken);
-        foreach (var c in contacts)
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(c.Id, NpgsqlDbType.Uuid, cancellationToken);
-            await TextAsync(copy, c.FirstName, cancellationToken);
-            await TextAsync(copy, c.LastName, cancellationToken);
-            await TextAsync(copy, c.Company, cancellationToken);
-            await TextAsync(copy, c.Email, cancellationToken);
-            await TextAsync(copy, c.Phone, cancellationToken);
-            await TextAsync(copy, c.Address.Street, cancellationToken);
-            await TextAsync(copy, c.Address.City, cancellationToken);
-            await TextAsync(copy, c.Address.State, cancellationToken);
-            await TextAsync(copy, c.Address.PostalCode, cancellationToken);
-            await TextAsync(copy, c.TimeZone, cancellationToken);
-            await copy.WriteAsync(c.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-            await TextAsync(copy, c.SmsConsent.Status.ToString(), cancellationToken);
-            await TimeAsync(copy, c.SmsConsent.Since, cancellationToken);
-            await TextAsync(copy, c.SmsConsent.Source?.ToString(), cancellationToken);
-            await TextAsync(copy, JsonSerializer.Serialize(c.CustomFields, JsonSerializerOptions.Default), cancellationToken);
-            await TextAsync(copy, c.Source.ToString(), cancellationToken);
-            await TextAsync(copy, c.OpenPhoneContactId, cancellationToken);
-            await TimeAsync(copy, c.CreatedAt, cancellationToken);
-            await TimeAsync(copy, c.UpdatedAt, cancellationToken);
-        }
-
-        await copy.CompleteAsync(cancellationToken);
+        await BulkCopy.AddAsync(db, db.Contacts, ContactCopy, contacts, WriteContactAsync, cancellationToken);
     }
 
     /// <summary>
@@ -90,42 +56,44 @@ public sealed class ImportWriter(CrmDbContext db)
         }
     }
 
-    public async Task AddRowsAsync(IReadOnlyList<ImportRow> rows, CancellationToken cancellationToken)
+    public Task AddRowsAsync(IReadOnlyList<ImportRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
-        {
-            db.ImportRows.AddRange(rows);
-            return;
-        }
-
-        await using var copy = await connection.BeginBinaryImportAsync(RowCopy, cancellationToken);
-        foreach (var r in rows)
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(r.JobId, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(r.Row, NpgsqlDbType.Integer, cancellationToken);
-            await TextAsync(copy, r.Outcome.ToString(), cancellationToken);
-            await TextAsync(copy, r.Reason, cancellationToken);
-            if (r.ContactId is { } id)
-            {
-                await copy.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken);
-            }
-            else
-            {
-                await copy.WriteNullAsync(cancellationToken);
-            }
-
-            await TextAsync(copy, r.Phone, cancellationToken);
-            await TextAsync(copy, r.Email, cancellationToken);
-        }
-
-        await copy.CompleteAsync(cancellationToken);
+        return BulkCopy.AddAsync(db, db.ImportRows, RowCopy, rows, WriteRowAsync, cancellationToken);
     }
 
-    private static Task TextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
-        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+    private static async Task WriteContactAsync(NpgsqlBinaryImporter copy, Contact c, CancellationToken cancellationToken)
+    {
+        await copy.IdAsync(c.Id, cancellationToken);
+        await copy.TextAsync(c.FirstName, cancellationToken);
+        await copy.TextAsync(c.LastName, cancellationToken);
+        await copy.TextAsync(c.Company, cancellationToken);
+        await copy.TextAsync(c.Email, cancellationToken);
+        await copy.TextAsync(c.Phone, cancellationToken);
+        await copy.TextAsync(c.Address.Street, cancellationToken);
+        await copy.TextAsync(c.Address.City, cancellationToken);
+        await copy.TextAsync(c.Address.State, cancellationToken);
+        await copy.TextAsync(c.Address.PostalCode, cancellationToken);
+        await copy.TextAsync(c.TimeZone, cancellationToken);
+        await copy.WriteAsync(c.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+        await copy.TextAsync(c.SmsConsent.Status.ToString(), cancellationToken);
+        await copy.TimeAsync(c.SmsConsent.Since, cancellationToken);
+        await copy.TextAsync(c.SmsConsent.Source?.ToString(), cancellationToken);
+        await copy.TextAsync(JsonSerializer.Serialize(c.CustomFields, JsonSerializerOptions.Default), cancellationToken);
+        await copy.TextAsync(c.Source.ToString(), cancellationToken);
+        await copy.TextAsync(c.OpenPhoneContactId, cancellationToken);
+        await copy.TimeAsync(c.CreatedAt, cancellationToken);
+        await copy.TimeAsync(c.UpdatedAt, cancellationToken);
+    }
 
-    private static Task TimeAsync(NpgsqlBinaryImporter copy, DateTimeOffset? value, CancellationToken cancellationToken) =>
-        value is { } at ? copy.WriteAsync(at.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+    private static async Task WriteRowAsync(NpgsqlBinaryImporter copy, ImportRow r, CancellationToken cancellationToken)
+    {
+        await copy.IdAsync(r.JobId, cancellationToken);
+        await copy.WriteAsync(r.Row, NpgsqlDbType.Integer, cancellationToken);
+        await copy.TextAsync(r.Outcome.ToString(), cancellationToken);
+        await copy.TextAsync(r.Reason, cancellationToken);
+        await copy.IdAsync(r.ContactId, cancellationToken);
+        await copy.TextAsync(r.Phone, cancellationToken);
+        await copy.TextAsync(r.Email, cancellationToken);
+    }
 }
