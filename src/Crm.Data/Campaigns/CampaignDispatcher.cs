@@ -29,10 +29,10 @@ public sealed class CampaignDispatcher(
     CampaignResults results,
     IOptions<CampaignOptions> options)
 {
-    /// <summary>One tick for every running campaign; how many texts it queued.</summary>
     /// <summary>Sequences scheduled per campaign and tick at most: more wait for the next tick.</summary>
     private const int ScheduleBatch = 1_000;
 
+    /// <summary>One tick for every running campaign; how many texts it queued.</summary>
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
         var running = await db.Campaigns.AsNoTracking().Where(c => c.Status == CampaignStatus.Running).OrderBy(c => c.StartedAt).Select(c => c.Id).ToListAsync(cancellationToken);

@@ -24,9 +24,9 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.HasMany(c => c.Variants).WithOne().HasForeignKey(v => v.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(c => c.FollowUps).WithOne().HasForeignKey(s => s.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(c => c.Recurrence).HasConversion<string>().HasMaxLength(16);
-        // No foreign key: SQLite would rebuild the table to add one, outside the migration's transaction. Deleting a
-        // recurring campaign clears its runs' ParentId instead (CampaignOperations.DeleteAsync).
-        // A recurring campaign's runs, and the texted contacts of its earlier runs.
+        // A recurring campaign's runs, and the texted contacts of its earlier runs. No foreign key on ParentId: SQLite
+        // would rebuild the table to add one, outside the migration's transaction. Deleting a recurring campaign clears
+        // its runs' ParentId instead (CampaignOperations.DeleteAsync).
         builder.HasIndex(c => new { c.ParentId, c.CreatedAt });
         builder.HasIndex(c => new { c.Status, c.StartAt });
         builder.HasIndex(c => new { c.CreatedAt, c.Id }).IsDescending(true, true);
