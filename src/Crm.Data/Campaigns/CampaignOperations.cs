@@ -233,7 +233,7 @@ public sealed class CampaignOperations(
         var audience = await AudienceAsync(campaign.AudienceFilter, campaign.ListId, ct);
         var ids = await audience.Select(c => c.Id).ToListAsync(ct);
         var variants = campaign.Variants.OrderBy(v => v.Label, StringComparer.Ordinal).ToList();
-        var texted = campaign.ParentId is { } parentId && !campaign.IncludePreviouslyTexted ? await TextedByEarlierRunsAsync(parentId, campaign.Id, ct) : [];
+        var texted = campaign.ParentId is { } parentId && !campaign.IncludePreviouslyTexted ? await TextedByRunsAsync(parentId, ct) : [];
         var recipients = new List<CampaignRecipient>(ids.Count);
         foreach (var chunk in ids.Chunk(CampaignEligibility.Chunk))
         {
@@ -262,14 +262,14 @@ public sealed class CampaignOperations(
     }
 
     /// <summary>
-    /// Contacts an earlier run of the parent texted, or may still text (it is running or paused and has not skipped them):
-    /// a run does not text them again unless the parent includes them.
+    /// Contacts a run of the parent texted, or may still text (it is running or paused and has not skipped them): its
+    /// next run does not text them again unless the parent includes them. A run being launched has no recipients yet.
     /// </summary>
-    private async Task<HashSet<Guid>> TextedByEarlierRunsAsync(Guid parentId, Guid runId, CancellationToken cancellationToken) =>
+    private async Task<HashSet<Guid>> TextedByRunsAsync(Guid parentId, CancellationToken cancellationToken) =>
         [.. await (
             from r in db.CampaignRecipients
             join c in db.Campaigns on r.CampaignId equals c.Id
-            where c.ParentId == parentId && c.Id != runId
+            where c.ParentId == parentId
                 && (r.Activity!.SentAt != null || (r.State != RecipientState.Skipped && (c.Status == CampaignStatus.Running || c.Status == CampaignStatus.Paused)))
             select r.ContactId).Distinct().ToListAsync(cancellationToken)];
 
@@ -312,9 +312,7 @@ public sealed class CampaignOperations(
     {
         var audience = await AudienceAsync(filterJson, listId, cancellationToken);
         var ids = await audience.Select(c => c.Id).ToListAsync(cancellationToken);
-        var texted = campaignId is { } campaign
-            ? (await db.CampaignRecipients.Where(r => r.CampaignId == campaign && r.State == RecipientState.Queued).Select(r => r.ContactId).ToListAsync(cancellationToken)).ToHashSet()
-            : [];
+        var texted = campaignId is { } campaign ? await PreviewTextedAsync(campaign, cancellationToken) : [];
         var reasons = new Dictionary<SkipReason, int>();
         var sample = new List<Guid>();
         foreach (var chunk in ids.Chunk(CampaignEligibility.Chunk))
@@ -337,6 +335,12 @@ public sealed class CampaignOperations(
 
         return new AudiencePreview(ids.Count, ids.Count - reasons.Values.Sum(), sample, reasons);
     }
+
+    /// <summary>Who a preview of the campaign shows as ALREADY_TEXTED: whom it texted, or for a recurring one, whom its next run would skip.</summary>
+    private async Task<HashSet<Guid>> PreviewTextedAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        await db.Campaigns.AnyAsync(c => c.Id == campaignId && c.Recurrence != null && !c.IncludePreviouslyTexted, cancellationToken)
+            ? await TextedByRunsAsync(campaignId, cancellationToken)
+            : [.. await db.CampaignRecipients.Where(r => r.CampaignId == campaignId && r.State == RecipientState.Queued).Select(r => r.ContactId).ToListAsync(cancellationToken)];
 
     /// <summary>The variant a contact gets: a hash of the two ids picks a point among the weights, the same every time.</summary>
     public static CampaignVariant Assign(Guid campaignId, Guid contactId, IReadOnlyList<CampaignVariant> variants)

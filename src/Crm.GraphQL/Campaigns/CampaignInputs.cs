@@ -182,7 +182,7 @@ internal sealed class AudiencePreviewInputType : InputObjectGraphType
         Description = "An audience to preview.";
         Field<ContactFilterInputType>("where").Description("The same filter as contacts(where:).");
         Field<IdGraphType>("listId").Description("A contact list's global id.");
-        Field<IdGraphType>("campaignId").Description("A campaign whose recipients already texted are counted as ALREADY_TEXTED.");
+        Field<IdGraphType>("campaignId").Description("A campaign whose recipients already texted are counted as ALREADY_TEXTED; for a recurring one, those its next run would skip.");
         Field<BooleanGraphType>("consentAttested").Description("As the campaign would attest: contacts with no consent on record are then eligible.");
         Field<IntGraphType>("sample").Description("How many eligible contacts to show (default 10, at most 50).");
     }

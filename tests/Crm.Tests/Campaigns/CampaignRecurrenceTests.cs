@@ -49,6 +49,9 @@ public sealed class CampaignRecurrenceTests(PostgresFixture fixture) : PostgresT
 
         await RunAsync(host, clock, Monday.AddHours(1.5), Tick);
         var afterFirst = await GetAsync(client, id, Runs);
+        var preview = (await client.DataAsync(
+            "query($input: AudiencePreviewInput!) { audiencePreview(input: $input) { total eligible excluded { reason count } } }",
+            new { input = new { where = new { tags = new { some = new { eq = "weekly" } } }, campaignId = id } }))["audiencePreview"]!;
         // Three more contacts; then Monday 2 November from 08:50 in Boston (13:50 UTC): 14:00 UTC was 10:00 only in summer time.
         await AddContactsAsync(host, 3, "weekly", first: 5);
         clock.SetUtcNow(Utc(2026, 11, 2, 13, 50));
@@ -59,6 +62,8 @@ public sealed class CampaignRecurrenceTests(PostgresFixture fixture) : PostgresT
         Assert.Equal("CampaignStateError", refused["errors"]![0]!["__typename"]!.GetValue<string>());
         Assert.Equal(("SCHEDULED", 1), (afterFirst["status"]!.GetValue<string>(), afterFirst["runs"]!["nodes"]!.AsArray().Count));
         Assert.Equal(Utc(2026, 11, 2, 15, 0), At(afterFirst["recurrence"]!["nextRunAt"]));
+        // The parent's preview skips whom its next run would.
+        Assert.Equal((5, 0, "ALREADY_TEXTED", 5), (Int(preview, "total"), Int(preview, "eligible"), preview["excluded"]![0]!["reason"]!.GetValue<string>(), Int(preview["excluded"]![0]!, "count")));
 
         var campaign = await GetAsync(client, id, Runs);
         var runs = campaign["runs"]!["nodes"]!.AsArray();
@@ -90,6 +95,34 @@ public sealed class CampaignRecurrenceTests(PostgresFixture fixture) : PostgresT
             Assert.InRange(boston.TimeOfDay, new LocalTime(10, 0), new LocalTime(10, 59));
             Assert.Equal(t.Name.EndsWith("2026-10-26", StringComparison.Ordinal) ? new LocalDate(2026, 10, 26) : new LocalDate(2026, 11, 2), boston.Date);
         });
+    }
+
+    [Fact]
+    public async Task ARecurrenceThatCannotRunGetsATypedErrorThatNamesTheField()
+    {
+        var clock = new FakeTimeProvider(Monday);
+        await using var host = await OutboundHost.StartAsync(workers: 0, clock: clock);
+        await host.ArrangeAsync(0);
+        var client = await host.ClientAsync();
+        var audience = new { where = new { tags = new { some = new { eq = "weekly" } } } };
+        var variants = new[] { new { body = "Hi {firstName|there}, free crack check this week?" } };
+
+        var noDays = await ErrorAsync(client, "createCampaign", new { name = "No days", audience, variants, recurrence = new { frequency = "WEEKLY" } });
+        var badDay = await ErrorAsync(client, "createCampaign", new { name = "Day 8", audience, variants, recurrence = new { frequency = "WEEKLY", days = new[] { 8 } } });
+        var dailyDays = await ErrorAsync(client, "createCampaign", new { name = "Daily on Mondays", audience, variants, recurrence = new { frequency = "DAILY", days = new[] { 1 } } });
+        // Mondays until Saturday 31 October, scheduled from Tuesday 27: no Monday is left.
+        var id = await CreateAsync(client, new { name = "Too short", audience, variants, recurrence = new { frequency = "WEEKLY", days = new[] { 1 }, until = "2026-10-31T12:00:00Z" } });
+        var noRun = await ErrorAsync(client, "scheduleCampaign", new { id, startAt = "2026-10-27T14:00:00Z" });
+        var once = await CreateAsync(client, new { name = "Once", audience, variants });
+        await ActAsync(client, "startCampaign", once);
+        await ActAsync(client, "pauseCampaign", once);
+        var recurStarted = await ErrorAsync(client, "updateCampaign", new { id = once, recurrence = new { frequency = "DAILY" } });
+
+        Assert.Equal(
+            [("InvalidFieldError", "recurrence.days"), ("InvalidFieldError", "recurrence.days"), ("InvalidFieldError", "recurrence.days"), ("InvalidFieldError", "recurrence.until")],
+            new[] { noDays, badDay, dailyDays, noRun }.Select(e => (e!["__typename"]!.GetValue<string>(), e["field"]!.GetValue<string>())));
+        Assert.Equal(("CampaignStateError", "edit"), (recurStarted!["__typename"]!.GetValue<string>(), recurStarted["action"]!.GetValue<string>()));
+        Assert.Equal(("DRAFT", "PAUSED"), ((await GetAsync(client, id, "status"))["status"]!.GetValue<string>(), (await GetAsync(client, once, "status"))["status"]!.GetValue<string>()));
     }
 
     private static DateTimeOffset Utc(int year, int month, int day, int hour, int minute) => new(year, month, day, hour, minute, 0, TimeSpan.Zero);
