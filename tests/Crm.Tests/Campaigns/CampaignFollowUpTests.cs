@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Crm.Data.Activities;
 using Crm.Data.Campaigns;
 using Crm.GraphQL.Server.Conventions;
@@ -74,10 +75,12 @@ public sealed class CampaignFollowUpTests(PostgresFixture fixture) : PostgresTes
         Assert.Equal((1, 48, 2), (Int(step, "step.step"), Int(step, "step.afterHours"), Int(step, "step.afterDays")));
         Assert.Equal((6, 0, 0, 0, 4, 0, 0, 2, 0), (Int(step, "total"), Int(step, "waiting"), Int(step, "due"), Int(step, "queued"), Int(step, "sent"), Int(step, "failedToSend"), Int(step, "skipped"), Int(step, "stopped"), Int(step, "replied")));
         Assert.Equal((2, 1), (Int(campaign, "results.total.replied"), Int(campaign, "results.total.optedOut")));
-        var statuses = campaign["recipients"]!["nodes"]!.AsArray().ToDictionary(
-            r => NodeId.Decode(r!["contact"]!["id"]!.GetValue<string>(), "Contact"), r => r!["followUps"]!.AsArray().Single()!["status"]!.GetValue<string>());
-        Assert.Equal(("STOPPED", "STOPPED"), (statuses[contacts[0].Id], statuses[contacts[1].Id]));
-        Assert.All(contacts.Skip(2), c => Assert.Equal("SENT", statuses[c.Id]));
+        var steps = campaign["recipients"]!["nodes"]!.AsArray().ToDictionary(
+            r => NodeId.Decode(r!["contact"]!["id"]!.GetValue<string>(), "Contact"), r => r!["followUps"]!.AsArray().Single()!);
+        Assert.Equal(("STOPPED", "STOPPED"), (Status(steps[contacts[0].Id]), Status(steps[contacts[1].Id])));
+        Assert.All(contacts.Skip(2), c => Assert.Equal("SENT", Status(steps[c.Id])));
+        // Each step fell due exactly two days after its recipient's own first text.
+        Assert.All(first, t => Assert.Equal(t.SentAt!.Value.AddDays(2), DateTimeOffset.Parse(steps[t.ContactId]["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]
@@ -160,9 +163,41 @@ public sealed class CampaignFollowUpTests(PostgresFixture fixture) : PostgresTes
         Assert.Equal("COMPLETED", (await GetAsync(client, id, "status"))["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task FollowUpsThatCannotBeSentGetTypedErrorsAndAStartedCampaignKeepsTheirDelays()
+    {
+        await using var host = await OutboundHost.StartAsync(workers: 0, clock: new FakeTimeProvider(Monday));
+        await host.ArrangeAsync(0);
+        var client = await host.ClientAsync();
+        var audience = new { where = new { tags = new { some = new { eq = "nobody" } } } };
+        var variants = new[] { new { body = Body } };
+
+        var both = await ErrorAsync(client, "createCampaign", new { name = "Both", audience, variants, followUps = new[] { new { afterDays = 2, afterHours = 3, body = FollowUp } } });
+        var neither = await ErrorAsync(client, "createCampaign", new { name = "Neither", audience, variants, followUps = new[] { new { body = FollowUp } } });
+        var tooLate = await ErrorAsync(client, "createCampaign", new { name = "Too late", audience, variants, followUps = new[] { new { afterDays = 61, body = FollowUp } } });
+        var tooMany = await ErrorAsync(client, "createCampaign", new { name = "Six", audience, variants, followUps = Enumerable.Repeat(new { afterDays = 1, body = FollowUp }, 6) });
+        var typo = await ErrorAsync(client, "createCampaign", new { name = "Typo", audience, variants, followUps = new[] { new { afterDays = 1, body = "Still on, {frstName}?" } } });
+        var id = await CreateAsync(client, new { name = "Kept", audience, variants, followUps = new[] { new { afterDays = 2, body = FollowUp } } });
+        await ActAsync(client, "startCampaign", id);
+        await ActAsync(client, "pauseCampaign", id);
+        var sooner = await ErrorAsync(client, "updateCampaign", new { id, followUps = new[] { new { afterDays = 1, body = FollowUp } } });
+        var reworded = await ErrorAsync(client, "updateCampaign", new { id, followUps = new[] { new { afterHours = 48, body = "One more nudge, {firstName|there}?" } } });
+
+        Assert.Equal(
+            [("InvalidFieldError", "followUps[0]"), ("InvalidFieldError", "followUps[0]"), ("InvalidFieldError", "followUps[0].afterDays"), ("InvalidFieldError", "followUps")],
+            new[] { both, neither, tooLate, tooMany }.Select(e => (e!["__typename"]!.GetValue<string>(), e["field"]!.GetValue<string>())));
+        Assert.Equal("InvalidTemplateError", typo!["__typename"]!.GetValue<string>());
+        Assert.Equal(("CampaignStateError", "edit"), (sooner!["__typename"]!.GetValue<string>(), sooner["action"]!.GetValue<string>()));
+        Assert.Null(reworded);
+        var steps = (await GetAsync(client, id, "followUps { step afterDays body }"))["followUps"]!.AsArray();
+        Assert.Equal([(1, 2, "One more nudge, {firstName|there}?")], steps.Select(f => (f!["step"]!.GetValue<int>(), f["afterDays"]!.GetValue<int>(), f["body"]!.GetValue<string>())));
+    }
+
     /// <summary>The outgoing texts whose body starts so, sent.</summary>
     private static Task<List<Activity>> TextsAsync(OutboundHost host, string start) => host.QueryAsync(db => db.Activities.AsNoTracking()
         .Where(a => a.Direction == ActivityDirection.Outgoing && a.SentAt != null && a.Body!.StartsWith(start)).ToListAsync());
+
+    private static string Status(JsonNode step) => step["status"]!.GetValue<string>();
 
     private static LocalDateTime Local(Activity text) => Instant.FromDateTimeOffset(text.SentAt!.Value).InZone(Eastern).LocalDateTime;
 }

@@ -116,5 +116,11 @@ internal static class Campaigns
             CancellationToken.None);
     }
 
+    /// <summary>createCampaign, updateCampaign, scheduleCampaign…: the payload's first error, or null.</summary>
+    public static async Task<JsonNode?> ErrorAsync(GraphQLClient client, string mutation, object input) =>
+        (await client.DataAsync(
+            $"mutation($input: {char.ToUpperInvariant(mutation[0])}{mutation[1..]}Input!) {{ {mutation}(input: $input) {{ errors {{ __typename ... on Error {{ message }} ... on InvalidFieldError {{ field }} ... on CampaignStateError {{ status action }} }} }} }}",
+            new { input }))[mutation]!["errors"]?.AsArray().FirstOrDefault();
+
     public static int Int(JsonNode node, string path) => path.Split('.').Aggregate(node, (n, p) => n[p]!).GetValue<int>();
 }
