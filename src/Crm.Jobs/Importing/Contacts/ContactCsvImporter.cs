@@ -40,7 +40,8 @@ public sealed record ContactImportOptions(
 /// </summary>
 /// <remarks>
 /// Memory stays bounded whatever the file's size: the file streams from its chunks, and a row repeating an earlier
-/// row's phone or email is found among the job's report rows (indexed), not in a set of the whole file.
+/// row's phone or email is found among the job's report rows (indexed), not in a set of the whole file; a filter of
+/// fixed size (<see cref="SeenKeys"/>) spares the lookup of the keys no earlier row has.
 /// A dry run takes the same decisions and writes only the report.
 /// </remarks>
 public sealed class ContactCsvImporter(
@@ -74,6 +75,7 @@ public sealed class ContactCsvImporter(
             done = JsonSerializer.Deserialize<ImportCheckpoint>(claim.Checkpoint)?.Rows ?? 0;
         }
 
+        var seen = await SeenAsync(claim.JobId, cancellationToken);
         // Rows are read and cleaned (CPU) while the batch before them is written (the database): the reader runs
         // a batch or two ahead, no more, on a context of its own.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -81,11 +83,19 @@ public sealed class ContactCsvImporter(
         var reading = Task.Run(() => ReadAsync(claim.JobId, options, done, batches.Writer, stop.Token), stop.Token);
         try
         {
+            // Statistics after the first 5 batches and each time the rows done have doubled since: a few ANALYZEs
+            // for any file, each a sample of at most 30,000 rows. Before 5 batches a scan of the job's rows costs little.
+            var analyzed = done;
             await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
             {
                 done += batch.Count;
                 var next = Checkpoint(done);
-                await work.RunAsync(ct => ImportBatchAsync(claim, options, batch, next, ct), cancellationToken);
+                await work.RunAsync(ct => ImportBatchAsync(claim, options, batch, seen, next, ct), cancellationToken);
+                if (done - analyzed >= Math.Max(analyzed, 5 * BatchSize))
+                {
+                    await writer.AnalyzeAsync(cancellationToken);
+                    analyzed = done;
+                }
             }
         }
         finally
@@ -104,6 +114,35 @@ public sealed class ContactCsvImporter(
                 return Change.Of(true);
             },
             cancellationToken);
+    }
+
+    /// <summary>The phones and emails of the rows done before this run (none for a job that starts), which later rows may repeat.</summary>
+    private async Task<SeenKeys> SeenAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        var seen = new SeenKeys();
+        await foreach (var row in FirstRows(jobId).Select(r => new { r.Phone, r.Email }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            Add(seen, row.Phone, row.Email);
+        }
+
+        return seen;
+    }
+
+    /// <summary>The job's report rows that a later row can repeat: those that took a contact, not duplicates or rejections.</summary>
+    private IQueryable<ImportRow> FirstRows(Guid jobId) => db.ImportRows.AsNoTracking()
+        .Where(r => r.JobId == jobId && r.Outcome != ImportRowOutcome.DuplicateInFile && r.Outcome != ImportRowOutcome.Rejected);
+
+    private static void Add(SeenKeys seen, string? phone, string? email)
+    {
+        if (phone is not null)
+        {
+            seen.Add(phone);
+        }
+
+        if (email is not null)
+        {
+            seen.Add(email);
+        }
     }
 
     /// <summary>The rows after the first <paramref name="skip"/>, cleaned, in batches; the channel ends with the file, or early on an error, which the task carries.</summary>
@@ -164,7 +203,8 @@ public sealed class ContactCsvImporter(
             : count;
     }
 
-    private async Task<Change<bool>> ImportBatchAsync(ImportClaim claim, ContactImportOptions options, List<ContactRow> batch, string checkpoint, CancellationToken cancellationToken)
+    private async Task<Change<bool>> ImportBatchAsync(
+        ImportClaim claim, ContactImportOptions options, List<ContactRow> batch, SeenKeys seenKeys, string checkpoint, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var valid = batch.Where(r => r.Reject is null).ToList();
@@ -172,9 +212,10 @@ public sealed class ContactCsvImporter(
         var emails = valid.Where(r => r.Email is not null).Select(r => r.Email!).Distinct().ToList();
 
         // Rows of earlier batches with the same phone or email: the first of them is the row this one repeats.
-        var earlier = await db.ImportRows.AsNoTracking()
-            .Where(r => r.JobId == claim.JobId && r.Outcome != ImportRowOutcome.DuplicateInFile && r.Outcome != ImportRowOutcome.Rejected
-                && ((r.Phone != null && phones.Contains(r.Phone)) || (r.Email != null && emails.Contains(r.Email))))
+        var maybePhones = phones.Where(seenKeys.MayContain).ToList();
+        var maybeEmails = emails.Where(seenKeys.MayContain).ToList();
+        var earlier = maybePhones.Count + maybeEmails.Count == 0 ? [] : await FirstRows(claim.JobId)
+            .Where(r => (r.Phone != null && maybePhones.Contains(r.Phone)) || (r.Email != null && maybeEmails.Contains(r.Email)))
             .Select(r => new Seen(r.Row, r.ContactId, r.Phone, r.Email))
             .ToListAsync(cancellationToken);
         var byPhone = earlier.Where(s => s.Phone is not null).GroupBy(s => s.Phone!).ToDictionary(g => g.Key, g => g.MinBy(s => s.Row)!, StringComparer.Ordinal);
@@ -249,6 +290,8 @@ public sealed class ContactCsvImporter(
             {
                 byEmail.TryAdd(row.Email, seen);
             }
+
+            Add(seenKeys, row.Phone, row.Email);
 
             members.Add(contact.Id);
             report.Add(Line(claim, row, outcome, note, contactId));
