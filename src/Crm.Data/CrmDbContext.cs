@@ -65,6 +65,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Campaigns.CampaignEvent> CampaignEvents => Set<Campaigns.CampaignEvent>();
 
+    public DbSet<Campaigns.FollowUpStep> FollowUpSteps => Set<Campaigns.FollowUpStep>();
+
+    public DbSet<Campaigns.CampaignFollowUp> CampaignFollowUps => Set<Campaigns.CampaignFollowUp>();
+
     public DbSet<Jobs.JobLease> JobLeases => Set<Jobs.JobLease>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -8,7 +8,8 @@ namespace Crm.Data.Campaigns;
 
 /// <summary>
 /// An incoming text is the reply to the most recent campaign text its contact was sent within
-/// <c>Campaigns:AttributionWindowDays</c>; an opt-out in it is that campaign's opt-out. In the unit of work that records the text.
+/// <c>Campaigns:AttributionWindowDays</c> — a campaign's first text or one of its follow-ups; an opt-out in it is that
+/// campaign's opt-out. In the unit of work that records the text.
 /// </summary>
 public sealed class CampaignAttribution(CrmDbContext db, IOptions<CampaignOptions> options)
 {
@@ -16,13 +17,22 @@ public sealed class CampaignAttribution(CrmDbContext db, IOptions<CampaignOption
     {
         ArgumentNullException.ThrowIfNull(incoming);
         var since = incoming.OccurredAt - TimeSpan.FromDays(options.Value.AttributionWindowDays);
-        var recipient = await (
+        var texts = (
             from r in db.CampaignRecipients
-            join a in db.Activities on r.ActivityId equals a.Id
-            where r.ContactId == incoming.ContactId && a.SentAt != null && a.SentAt >= since && a.SentAt <= incoming.OccurredAt
+            where r.ContactId == incoming.ContactId
+            select new { RecipientId = r.Id, r.ActivityId })
+            .Concat(
+                from f in db.CampaignFollowUps
+                join r in db.CampaignRecipients on f.RecipientId equals r.Id
+                where r.ContactId == incoming.ContactId
+                select new { f.RecipientId, f.ActivityId });
+        var latest = await (
+            from t in texts
+            join a in db.Activities on t.ActivityId equals a.Id
+            where a.SentAt != null && a.SentAt >= since && a.SentAt <= incoming.OccurredAt
             orderby a.SentAt descending
-            select r).FirstOrDefaultAsync(cancellationToken);
-        if (recipient is null)
+            select (Guid?)t.RecipientId).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null || await db.CampaignRecipients.FirstOrDefaultAsync(r => r.Id == latest, cancellationToken) is not { } recipient)
         {
             return [];
         }

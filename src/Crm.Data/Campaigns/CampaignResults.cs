@@ -40,13 +40,31 @@ public sealed record HourlyCount(DateTimeOffset Hour, int Sent, int Delivered, i
 /// </summary>
 public sealed record VariantTest(string Metric, Guid? LeaderId, double? Z, double? Confidence, bool Significant, string Note);
 
-public sealed record CampaignResult(CampaignTally Total, IReadOnlyList<VariantResult> Variants, IReadOnlyList<HourlyCount> Hourly, VariantTest ReplyTest, VariantTest OptOutTest);
+/// <summary>
+/// One follow-up step's counts, over the recipients whose text before it was sent. They add up: total = waiting + due +
+/// queued + sent + failed to send + skipped + stopped. <see cref="Replied"/>: sent step texts the contact then replied to.
+/// </summary>
+public sealed record FollowUpTally(
+    FollowUpStep Step,
+    int Total,
+    int Waiting,
+    int Due,
+    int Queued,
+    int Sent,
+    int FailedToSend,
+    int Skipped,
+    int Stopped,
+    int Replied,
+    decimal Cost);
+
+public sealed record CampaignResult(
+    CampaignTally Total, IReadOnlyList<VariantResult> Variants, IReadOnlyList<HourlyCount> Hourly, VariantTest ReplyTest, VariantTest OptOutTest, IReadOnlyList<FollowUpTally> FollowUps);
 
 /// <summary>
 /// Counts a campaign from its recipients and their texts' own status, read in one query: nothing is counted that nothing
 /// wrote (the original's stats read statuses no code set).
 /// </summary>
-public sealed class CampaignResults(CrmDbContext db, IOptions<OutboundOptions> outbound)
+public sealed class CampaignResults(CrmDbContext db, TimeProvider clock, IOptions<OutboundOptions> outbound)
 {
     public async Task<CampaignResult> OfAsync(Campaign campaign, CancellationToken cancellationToken)
     {
@@ -65,7 +83,45 @@ public sealed class CampaignResults(CrmDbContext db, IOptions<OutboundOptions> o
             perVariant,
             Hourly(rows),
             Test("replyRate", perVariant, t => t.Replied, campaign),
-            Test("optOutRate", perVariant, t => t.OptedOut, campaign));
+            Test("optOutRate", perVariant, t => t.OptedOut, campaign),
+            await FollowUpsAsync(campaign, cancellationToken));
+    }
+
+    private async Task<List<FollowUpTally>> FollowUpsAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        var steps = await db.FollowUpSteps.AsNoTracking().Where(s => s.CampaignId == campaign.Id).OrderBy(s => s.Number).ToListAsync(cancellationToken);
+        if (steps.Count == 0)
+        {
+            return [];
+        }
+
+        var rows = await (
+            from f in db.CampaignFollowUps.AsNoTracking()
+            where f.CampaignId == campaign.Id
+            join r in db.CampaignRecipients on f.RecipientId equals r.Id
+            join a in db.Activities on f.ActivityId equals a.Id into texts
+            from a in texts.DefaultIfEmpty()
+            select new StepRow(f.Step, f.State, f.DueAt, a == null ? null : a.OutboundStatus, a == null ? null : a.SentAt, a == null ? null : a.Segments, r.RepliedAt))
+            .ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        return [.. steps.Select(step =>
+        {
+            var of = rows.Where(r => r.Step == step.Number).ToList();
+            var sent = of.Where(r => r.SentAt is not null).ToList();
+            return new FollowUpTally(
+                step,
+                Total: of.Count,
+                Waiting: of.Count(r => r.State == FollowUpState.Pending && r.DueAt > now),
+                Due: of.Count(r => r.State == FollowUpState.Pending && r.DueAt <= now),
+                Queued: of.Count(r => r.State == FollowUpState.Queued && r.SentAt is null && r.Status is MessageStatus.Queued or MessageStatus.Sending),
+                Sent: sent.Count,
+                FailedToSend: of.Count(r => r.SentAt is null && r.Status == MessageStatus.Failed),
+                Skipped: of.Count(r => r.State == FollowUpState.Skipped || r.Status is MessageStatus.Skipped or MessageStatus.Cancelled),
+                Stopped: of.Count(r => r.State == FollowUpState.Stopped),
+                // A contact who replied before the step was stopped at it: a first reply after it is a reply to it.
+                Replied: sent.Count(r => r.RepliedAt >= r.SentAt),
+                Cost: sent.Sum(r => r.Segments ?? 0) * outbound.Value.PricePerSegment);
+        })];
     }
 
     private CampaignTally Tally(IEnumerable<Row> recipients)
@@ -138,6 +194,8 @@ public sealed class CampaignResults(CrmDbContext db, IOptions<OutboundOptions> o
         var erf = 1 - ((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x / 2);
         return 0.5 * (1 + (x >= 0 ? erf : -erf));
     }
+
+    private sealed record StepRow(int Step, FollowUpState State, DateTimeOffset DueAt, MessageStatus? Status, DateTimeOffset? SentAt, int? Segments, DateTimeOffset? RepliedAt);
 
     private sealed record Row(Guid VariantId, RecipientState State, SkipReason? SkipReason, MessageStatus? Status, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt, int? Segments, DateTimeOffset? RepliedAt, DateTimeOffset? OptedOutAt);
 }

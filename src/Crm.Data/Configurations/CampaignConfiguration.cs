@@ -22,6 +22,12 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.HasOne<ContactList>().WithMany().HasForeignKey(c => c.ListId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<PhoneNumber>().WithMany().HasForeignKey(c => c.PhoneNumberId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(c => c.Variants).WithOne().HasForeignKey(v => v.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(c => c.FollowUps).WithOne().HasForeignKey(s => s.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(c => c.Recurrence).HasConversion<string>().HasMaxLength(16);
+        // A recurring campaign's runs, and the texted contacts of its earlier runs. No foreign key on ParentId: SQLite
+        // would rebuild the table to add one, outside the migration's transaction. Deleting a recurring campaign clears
+        // its runs' ParentId instead (CampaignOperations.DeleteAsync).
+        builder.HasIndex(c => new { c.ParentId, c.CreatedAt });
         builder.HasIndex(c => new { c.Status, c.StartAt });
         builder.HasIndex(c => new { c.CreatedAt, c.Id }).IsDescending(true, true);
     }
@@ -57,6 +63,37 @@ internal sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(r => r.ActivityId);
         // Attribution: a contact's most recent campaign texts.
         builder.HasIndex(r => new { r.ContactId, r.QueuedAt });
+    }
+}
+
+internal sealed class FollowUpStepConfiguration : IEntityTypeConfiguration<FollowUpStep>
+{
+    public void Configure(EntityTypeBuilder<FollowUpStep> builder)
+    {
+        builder.HasKey(s => new { s.CampaignId, s.Number });
+        builder.Property(s => s.Number).ValueGeneratedNever();
+        builder.Property(s => s.Body).HasMaxLength(1600);
+    }
+}
+
+internal sealed class CampaignFollowUpConfiguration : IEntityTypeConfiguration<CampaignFollowUp>
+{
+    public void Configure(EntityTypeBuilder<CampaignFollowUp> builder)
+    {
+        builder.Property(f => f.Id).ValueGeneratedNever();
+        builder.Property(f => f.State).HasConversion<string>().HasMaxLength(16);
+        builder.Property(f => f.SkipReason).HasConversion<string>().HasMaxLength(32);
+        builder.Property(f => f.SkipNote).HasMaxLength(500);
+        builder.HasOne<Campaign>().WithMany().HasForeignKey(f => f.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<CampaignRecipient>().WithMany().HasForeignKey(f => f.RecipientId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(f => f.Activity).WithMany().HasForeignKey(f => f.ActivityId).OnDelete(DeleteBehavior.SetNull);
+        // Each step once per recipient, whatever retries or instances do.
+        builder.HasIndex(f => new { f.RecipientId, f.Step }).IsUnique();
+        // The dispatcher's due steps, in order.
+        builder.HasIndex(f => new { f.CampaignId, f.State, f.NextTryAt });
+        builder.HasIndex(f => f.ActivityId);
+        // The line's daily cap counts the follow-ups queued today.
+        builder.HasIndex(f => f.QueuedAt);
     }
 }
 

@@ -17,6 +17,8 @@ internal static class CampaignInputs
         var window = input.GetValueOrDefault("window") as Dictionary<string, object?>;
         var variants = (input.GetValueOrDefault("variants") as IEnumerable<object?>)?.Cast<Dictionary<string, object?>>()
             .Select(v => new VariantDraft((string)v["body"]!, v.GetValueOrDefault("weight") as int? ?? 1)).ToList();
+        var followUps = (input.GetValueOrDefault("followUps") as IEnumerable<object?>)?.Cast<Dictionary<string, object?>>()
+            .Select(f => new FollowUpDraft((string)f["body"]!, f.GetValueOrDefault("afterDays") as int?, f.GetValueOrDefault("afterHours") as int?)).ToList();
         return new CampaignDraft(
             Name: input.GetValueOrDefault("name") as string,
             AudienceFilter: audience is null ? null : Filter(audience, schema),
@@ -31,8 +33,19 @@ internal static class CampaignInputs
             Variants: variants,
             MinSample: input.GetValueOrDefault("minSample") as int?,
             Confidence: input.GetValueOrDefault("confidence") as double?,
-            AutoWinner: input.GetValueOrDefault("autoWinner") as bool?);
+            AutoWinner: input.GetValueOrDefault("autoWinner") as bool?,
+            Recurrence: input.TryGetValue("recurrence", out var recurrence) ? Recurrence(recurrence as Dictionary<string, object?>) : null,
+            FollowUps: followUps);
     }
+
+    /// <summary>An explicit null stops the recurrence.</summary>
+    private static RecurrenceDraft Recurrence(Dictionary<string, object?>? recurrence) => recurrence is null
+        ? RecurrenceDraft.None
+        : new RecurrenceDraft(
+            (RecurrenceFrequency)recurrence["frequency"]!,
+            (recurrence.GetValueOrDefault("days") as IEnumerable<object?>)?.Cast<int>().ToList() ?? [],
+            recurrence.GetValueOrDefault("until") as DateTimeOffset?,
+            recurrence.GetValueOrDefault("includePreviouslyTexted") as bool? ?? false);
 
     /// <summary>The <c>where</c> of an audience as JSON, or null when none was given.</summary>
     public static string? Filter(Dictionary<string, object?> audience, ISchema schema) =>
@@ -69,6 +82,35 @@ internal abstract class CampaignSettingsInputType : InputObjectGraphType
         Field<IntGraphType>("minSample").Description("Sends per variant before the A/B test is read (default 100).");
         Field<FloatGraphType>("confidence").Description("The confidence at which a variant wins (default 0.95).");
         Field<BooleanGraphType>("autoWinner").Description("Once a variant wins on reply rate, send it to the rest.");
+        Field<ListGraphType<NonNullGraphType<FollowUpStepInputType>>>("followUps")
+            .Description($"Up to {CampaignOperations.MaxFollowUps} texts that follow the campaign's, each after the one before, until the contact replies; [] removes them. A started campaign keeps their number and delays.");
+        Field<CampaignRecurrenceInputType>("recurrence")
+            .Description("Makes it recur: scheduled, each run is a campaign of its own (runs) with these settings; null stops it recurring. Only before it starts.");
+    }
+}
+
+internal sealed class FollowUpStepInputType : InputObjectGraphType
+{
+    public FollowUpStepInputType()
+    {
+        Name = "FollowUpStepInput";
+        Description = "A follow-up: its text, sent afterDays or afterHours (one of them) after the text before it to each recipient who has not replied or opted out since.";
+        Field<IntGraphType>("afterDays").Description("Days after the text before it was sent (1–60).");
+        Field<IntGraphType>("afterHours").Description("Or hours (1–1440).");
+        Field<NonNullGraphType<StringGraphType>>("body").Description("The template, as a variant's.");
+    }
+}
+
+internal sealed class CampaignRecurrenceInputType : InputObjectGraphType
+{
+    public CampaignRecurrenceInputType()
+    {
+        Name = "CampaignRecurrenceInput";
+        Description = "How a campaign recurs: at its start's local time of day in its time zone (scheduleCampaign's, or Crm:BusinessTimeZone).";
+        Field<NonNullGraphType<RecurrenceFrequencyType>>("frequency").Description("Every day, every week on days, or every month on the start's day of the month.");
+        Field<ListGraphType<NonNullGraphType<IntGraphType>>>("days").Description("WEEKLY: the ISO days it runs on, 1 Monday … 7 Sunday.");
+        Field<DateTimeType>("until").Description("No run starts after this instant; after its last run the campaign is COMPLETED.");
+        Field<BooleanGraphType>("includePreviouslyTexted").Description("Runs text contacts earlier runs texted too; by default they are skipped as ALREADY_TEXTED.");
     }
 }
 
@@ -140,7 +182,7 @@ internal sealed class AudiencePreviewInputType : InputObjectGraphType
         Description = "An audience to preview.";
         Field<ContactFilterInputType>("where").Description("The same filter as contacts(where:).");
         Field<IdGraphType>("listId").Description("A contact list's global id.");
-        Field<IdGraphType>("campaignId").Description("A campaign whose recipients already texted are counted as ALREADY_TEXTED.");
+        Field<IdGraphType>("campaignId").Description("A campaign whose recipients already texted are counted as ALREADY_TEXTED; for a recurring one, those its next run would skip.");
         Field<BooleanGraphType>("consentAttested").Description("As the campaign would attest: contacts with no consent on record are then eligible.");
         Field<IntGraphType>("sample").Description("How many eligible contacts to show (default 10, at most 50).");
     }

@@ -15,6 +15,28 @@ internal sealed class CampaignResultType : ObjectGraphType<CampaignResult>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<HourlyCountType>>>>("hourly").Description("Sends, deliveries and replies per hour (UTC), for charts.").Resolve(ctx => ctx.Source.Hourly);
         Field<NonNullGraphType<VariantTestType>>("replyTest").Description("The A/B test on reply rate.").Resolve(ctx => ctx.Source.ReplyTest);
         Field<NonNullGraphType<VariantTestType>>("optOutTest").Description("The A/B test on opt-out rate.").Resolve(ctx => ctx.Source.OptOutTest);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FollowUpTallyType>>>>("followUps").Description("Per follow-up step, step 1 first; the totals above count first texts only.")
+            .Resolve(ctx => ctx.Source.FollowUps);
+    }
+}
+
+internal sealed class FollowUpTallyType : ObjectGraphType<FollowUpTally>
+{
+    public FollowUpTallyType()
+    {
+        Name = "FollowUpTally";
+        Description = "One follow-up step's counts, over the recipients whose text before it was sent: total = waiting + due + queued + sent + failedToSend + skipped + stopped.";
+        Field<NonNullGraphType<FollowUpStepType>>("step").Description("The step.").Resolve(ctx => ctx.Source.Step);
+        Field(x => x.Total).Description("Recipients the step was scheduled for.");
+        Field(x => x.Waiting).Description("Not due yet.");
+        Field(x => x.Due).Description("Due, waiting for a turn, the window or their quiet hours.");
+        Field(x => x.Queued).Description("Texts queued and not yet accepted by OpenPhone.");
+        Field(x => x.Sent).Description("Texts OpenPhone accepted.");
+        Field(x => x.FailedToSend).Description("Texts OpenPhone never accepted.");
+        Field(x => x.Skipped).Description("Not texted: opted out, capped, held for review, or refused by the send gate.");
+        Field(x => x.Stopped).Description("Not texted because the contact replied or opted out after the text before it.");
+        Field(x => x.Replied).Description("Sent step texts the contact then replied to.");
+        Field(x => x.Cost).Description("What its sent texts cost, in dollars.");
     }
 }
 

@@ -68,9 +68,22 @@ internal sealed class CampaignType : ObjectGraphType<Campaign>
         Field(x => x.CreatedBy).Description("Who created it.");
         Field(x => x.StartedAt, nullable: true).Description("When it started and its recipients were fixed.");
         Field(x => x.FinishedAt, nullable: true).Description("When it completed or was cancelled.");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FollowUpStepType>>>>("followUps").Description("Its follow-up sequence, step 1 first.")
+            .Resolve(ctx => Loaders(ctx).FollowUpSteps.Load(ctx.Source.Id).Then(steps => steps ?? []));
+        Field<CampaignRecurrenceType>("recurrence").Description("How it recurs; null: it runs once.").Resolve(ctx => ctx.Source.Recurrence is null ? null : ctx.Source);
+        Field<NonNullGraphType<CampaignsConnectionType>>("runs")
+            .Description("A recurring campaign's runs, first run first: each a campaign of its own, with its own recipients and results.")
+            .PagingArguments()
+            .ResolveAsync(async ctx => await Keyset.PageAsync(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Campaigns.AsNoTracking().Include(c => c.Variants).Where(c => c.ParentId == ctx.Source.Id),
+                RunOrder, ctx.GetPageRequest(), ctx.CancellationToken));
+        Field<CampaignType>("parent").Description("The recurring campaign this is a run of.")
+            .Resolve(ctx => ctx.Source.ParentId is { } id ? Loaders(ctx).Campaigns.Load(id) : null);
     }
 
     private static readonly SortKey<CampaignRecipient>[] RecipientOrder = [SortKey<CampaignRecipient>.Asc(r => r.Id)];
+
+    private static readonly SortKey<Campaign>[] RunOrder = [SortKey<Campaign>.Asc(c => c.CreatedAt), SortKey<Campaign>.Asc(c => c.Id)];
 
     private static CrmLoaders Loaders(IResolveFieldContext ctx) => ctx.RequestServices!.GetRequiredService<CrmLoaders>();
 }
@@ -84,6 +97,34 @@ internal sealed class SendWindowType : ObjectGraphType<Campaign>
         Field<NonNullGraphType<StringGraphType>>("start").Description("Opens at, HH:mm.").Resolve(ctx => ctx.Source.WindowStart);
         Field<NonNullGraphType<StringGraphType>>("end").Description("Closes at, HH:mm.").Resolve(ctx => ctx.Source.WindowEnd);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IntGraphType>>>>("days").Description("ISO days it opens on: 1 Monday … 7 Sunday.").Resolve(ctx => ctx.Source.WindowDays);
+    }
+}
+
+internal sealed class CampaignRecurrenceType : ObjectGraphType<Campaign>
+{
+    public CampaignRecurrenceType()
+    {
+        Name = "CampaignRecurrence";
+        Description = "How a campaign recurs: each run at its first start's local time of day in its time zone, DST or not.";
+        Field<NonNullGraphType<RecurrenceFrequencyType>>("frequency").Description("Every day, every week on days, or every month.").Resolve(ctx => ctx.Source.Recurrence!.Value);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IntGraphType>>>>("days").Description("WEEKLY: the ISO days it runs on, 1 Monday … 7 Sunday.").Resolve(ctx => ctx.Source.RecurrenceDays);
+        Field<DateTimeType>("until").Description("No run starts after this.").Resolve(ctx => ctx.Source.RecurrenceUntil);
+        Field<NonNullGraphType<BooleanGraphType>>("includePreviouslyTexted").Description("Runs text contacts earlier runs texted too.").Resolve(ctx => ctx.Source.IncludePreviouslyTexted);
+        Field<DateTimeType>("nextRunAt").Description("When the next run starts, while it is SCHEDULED.")
+            .Resolve(ctx => ctx.Source.Status == CampaignStatus.Scheduled ? ctx.Source.StartAt : null);
+    }
+}
+
+internal sealed class FollowUpStepType : ObjectGraphType<FollowUpStep>
+{
+    public FollowUpStepType()
+    {
+        Name = "FollowUpStep";
+        Description = "A step of a campaign's follow-up sequence: sent afterHours after the text before it, unless the contact replied or opted out since.";
+        Field<NonNullGraphType<IntGraphType>>("step").Description("1 for the first follow-up.").Resolve(ctx => ctx.Source.Number);
+        Field<NonNullGraphType<IntGraphType>>("afterHours").Description("Hours after the text before it was sent.").Resolve(ctx => ctx.Source.DelayHours);
+        Field<IntGraphType>("afterDays").Description("The same in days, when it is whole days.").Resolve(ctx => ctx.Source.DelayHours % 24 == 0 ? ctx.Source.DelayHours / 24 : null);
+        Field(x => x.Body).Description("The template.");
     }
 }
 
@@ -105,7 +146,7 @@ internal sealed class CampaignEventType : ObjectGraphType<CampaignEvent>
     public CampaignEventType()
     {
         Name = "CampaignEvent";
-        Description = "A step in a campaign's history: created, updated, scheduled, started, paused, resumed, winner, completed, cancelled, start-failed.";
+        Description = "A step in a campaign's history: created, updated, scheduled, started, paused, resumed, winner, completed, cancelled, start-failed, and run (a recurring campaign started a run).";
         Field(x => x.Kind).Description("What happened.");
         Field(x => x.At).Description("When.");
         Field(x => x.Detail, nullable: true).Description("More about it, in words.");
@@ -158,6 +199,46 @@ internal static class RecipientStatuses
     };
 }
 
+/// <summary>A follow-up step's state as staff read it: the row's own, or its text's.</summary>
+internal enum FollowUpStatus
+{
+    Pending,
+    Queued,
+    Sent,
+    Delivered,
+    Failed,
+    Skipped,
+    Stopped,
+}
+
+internal sealed class CampaignFollowUpType : ObjectGraphType<CampaignFollowUp>
+{
+    public CampaignFollowUpType()
+    {
+        Name = "CampaignFollowUp";
+        Description = "One recipient's follow-up step, there once the text before it was sent: sent once at most.";
+        Field(x => x.Step).Description("The step's number, 1 first.");
+        Field<NonNullGraphType<FollowUpStatusType>>("status").Description("Where it stands.").Resolve(ctx => ctx.Source switch
+        {
+            { State: FollowUpState.Stopped } => FollowUpStatus.Stopped,
+            { State: FollowUpState.Skipped } => FollowUpStatus.Skipped,
+            { State: FollowUpState.Pending } => FollowUpStatus.Pending,
+            { Activity.OutboundStatus: MessageStatus.Delivered } => FollowUpStatus.Delivered,
+            { Activity.OutboundStatus: MessageStatus.Failed } => FollowUpStatus.Failed,
+            { Activity.OutboundStatus: MessageStatus.Skipped or MessageStatus.Cancelled } => FollowUpStatus.Skipped,
+            { Activity.SentAt: not null } => FollowUpStatus.Sent,
+            _ => FollowUpStatus.Queued,
+        });
+        Field(x => x.DueAt).Description("When it came (or comes) due: the text before it was sent, plus the step's delay.");
+        Field(x => x.SkipReason, type: typeof(SkipReasonType)).Description("Why it was not sent, when it was skipped.");
+        Field(x => x.SkipNote, nullable: true).Description("The skip's details in words.");
+        Field(x => x.QueuedAt, nullable: true).Description("The turn its text was queued for.");
+        Field<DateTimeType>("sentAt").Description("When OpenPhone accepted its text.").Resolve(ctx => ctx.Source.Activity?.SentAt);
+        Field(x => x.StoppedAt, nullable: true).Description("When the dispatcher found the contact's reply or opt-out and ended the sequence here.");
+        Field<ActivityType>("message").Description("The text it was sent.").Resolve(ctx => ctx.Source.Activity);
+    }
+}
+
 internal sealed class CampaignRecipientType : ObjectGraphType<CampaignRecipient>
 {
     public CampaignRecipientType()
@@ -179,6 +260,8 @@ internal sealed class CampaignRecipientType : ObjectGraphType<CampaignRecipient>
         Field<DateTimeType>("deliveredAt").Description("When its text was delivered.").Resolve(ctx => ctx.Source.Activity?.DeliveredAt);
         Field(x => x.RepliedAt, nullable: true).Description("When the contact first replied (within Campaigns:AttributionWindowDays).");
         Field(x => x.OptedOutAt, nullable: true).Description("When the contact opted out in reply.");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CampaignFollowUpType>>>>("followUps").Description("Its follow-up steps so far, step 1 first.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().RecipientFollowUps.Load(ctx.Source.Id).Then(steps => steps ?? []));
     }
 }
 
@@ -192,6 +275,24 @@ internal sealed class CampaignStatusType : EnumerationGraphType<CampaignStatus>
     {
         Name = "CampaignStatus";
         Description = "DRAFT → SCHEDULED → RUNNING ⇄ PAUSED → COMPLETED, or CANCELLED.";
+    }
+}
+
+internal sealed class RecurrenceFrequencyType : EnumerationGraphType<RecurrenceFrequency>
+{
+    public RecurrenceFrequencyType()
+    {
+        Name = "RecurrenceFrequency";
+        Description = "DAILY, WEEKLY (on given ISO days) or MONTHLY (on the first start's day of the month, or the month's last day when it is shorter).";
+    }
+}
+
+internal sealed class FollowUpStatusType : EnumerationGraphType<FollowUpStatus>
+{
+    public FollowUpStatusType()
+    {
+        Name = "FollowUpStatus";
+        Description = "PENDING (waiting for its time, then a turn) → QUEUED → SENT → DELIVERED / FAILED, or SKIPPED (with a reason), or STOPPED: the contact replied or opted out first.";
     }
 }
 

@@ -36,6 +36,16 @@ public sealed class CrmLoaders(CrmDbContext db)
     public BatchLoader<Guid, Data.Campaigns.CampaignTemplate> CampaignTemplates { get; } = new((ids, ct) =>
         db.CampaignTemplates.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct));
 
+    /// <summary>Each campaign's follow-up steps, step 1 first; a campaign with none is missing.</summary>
+    public BatchLoader<Guid, List<Data.Campaigns.FollowUpStep>> FollowUpSteps { get; } = new(async (ids, ct) =>
+        (await db.FollowUpSteps.AsNoTracking().Where(s => ids.Contains(s.CampaignId)).OrderBy(s => s.Number).ToListAsync(ct))
+            .GroupBy(s => s.CampaignId).ToDictionary(g => g.Key, g => g.ToList()));
+
+    /// <summary>Each recipient's follow-up steps with their texts, step 1 first; a recipient with none is missing.</summary>
+    public BatchLoader<Guid, List<Data.Campaigns.CampaignFollowUp>> RecipientFollowUps { get; } = new(async (ids, ct) =>
+        (await db.CampaignFollowUps.AsNoTracking().Include(f => f.Activity).Where(f => ids.Contains(f.RecipientId)).OrderBy(f => f.Step).ToListAsync(ct))
+            .GroupBy(f => f.RecipientId).ToDictionary(g => g.Key, g => g.ToList()));
+
     /// <summary>Members per list, in one GROUP BY; a list without members is missing, and counts 0.</summary>
     public BatchLoader<Guid, int> ListMemberCounts { get; } = new((ids, ct) =>
         db.ContactListMembers.Where(m => ids.Contains(m.ListId)).GroupBy(m => m.ListId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct));

@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Crm.Jobs.Campaigns;
 
 /// <summary>
-/// Every <c>Campaigns:Tick</c>: starts the scheduled campaigns that are due, then queues the running campaigns' texts for
-/// the turns until the next tick. Once per tick across instances, by a database lease on the tick.
+/// Every <c>Campaigns:Tick</c>: starts the scheduled campaigns that are due (for a recurring one, its due run), then
+/// queues the running campaigns' texts and follow-ups for the turns until the next tick. Once per tick across instances, by a database lease on the tick.
 /// </summary>
 public sealed partial class CampaignTickJob(
     JobLeases leases,
@@ -37,16 +37,25 @@ public sealed partial class CampaignTickJob(
             return 0;
         }
 
-        var due = await db.Campaigns.AsNoTracking().Where(c => c.Status == CampaignStatus.Scheduled && c.StartAt <= now).Select(c => c.Id).ToListAsync(cancellationToken);
-        foreach (var id in due)
+        var due = await db.Campaigns.AsNoTracking().Where(c => c.Status == CampaignStatus.Scheduled && c.StartAt <= now)
+            .Select(c => new { c.Id, Recurs = c.Recurrence != null }).ToListAsync(cancellationToken);
+        foreach (var (id, recurs) in due.Select(c => (c.Id, c.Recurs)))
         {
             try
             {
-                await campaigns.StartAsync(id, Actor.System, cancellationToken);
+                if (recurs)
+                {
+                    await campaigns.RunDueAsync(id, cancellationToken);
+                }
+                else
+                {
+                    await campaigns.StartAsync(id, Actor.System, cancellationToken);
+                }
             }
             catch (DomainException ex)
             {
-                // Its list was deleted, its filter no longer parses: staff see why on the campaign, back in DRAFT.
+                // Its list was deleted, its filter no longer parses: staff see why on the campaign, back in DRAFT (a
+                // recurring one with no more runs until it is scheduled again).
                 LogStartFailed(logger, id, ex.Message);
                 await campaigns.UnscheduleAsync(id, ex.Message, cancellationToken);
             }

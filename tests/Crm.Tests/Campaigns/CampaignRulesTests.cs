@@ -8,7 +8,6 @@ using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Outbound;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using static Crm.Tests.Campaigns.Campaigns;
 
@@ -167,22 +166,6 @@ public sealed class CampaignRulesTests(PostgresFixture fixture) : PostgresTest(f
         Assert.Equal(60, texts.Distinct().Count());
         Assert.Equal(60, texts.Count);
         Assert.Equal("COMPLETED", (await GetAsync(client, id, "status"))["status"]!.GetValue<string>());
-    }
-
-    private static async Task DispatchAsync(OutboundHost host)
-    {
-        await using var scope = host.App.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<Crm.Data.Campaigns.CampaignDispatcher>().DispatchAsync(CancellationToken.None);
-    }
-
-    /// <summary>Sends what is due now, as one sender worker would.</summary>
-    private static async Task DrainAsync(OutboundHost host)
-    {
-        var sender = host.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Crm.Jobs.Outbound.OutboundSender>().Single();
-        var clock = host.App.Services.GetRequiredService<TimeProvider>();
-        while (await sender.SendNextAsync(CancellationToken.None) is { } due && due <= clock.GetUtcNow())
-        {
-        }
     }
 
     private static Dictionary<string, int> Reasons(JsonNode counts) =>

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Crm.Data.Activities;
 using Crm.Data.Consent;
 using Crm.Data.Contacts;
+using Crm.Data.Conversations;
 using Crm.Jobs.Campaigns;
 using Crm.Jobs.Outbound;
 using Crm.Tests.Infrastructure;
@@ -87,6 +89,38 @@ internal static class Campaigns
             clock.SetUtcNow(next);
         }
     }
+
+    /// <summary>One dispatcher tick, bypassing the tick's lease (as two instances whose clocks disagree would).</summary>
+    public static async Task DispatchAsync(OutboundHost host)
+    {
+        await using var scope = host.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Crm.Data.Campaigns.CampaignDispatcher>().DispatchAsync(CancellationToken.None);
+    }
+
+    /// <summary>Sends what is due now, as one sender worker would.</summary>
+    public static async Task DrainAsync(OutboundHost host)
+    {
+        var sender = host.App.Services.GetServices<IHostedService>().OfType<OutboundSender>().Single();
+        var clock = host.App.Services.GetRequiredService<TimeProvider>();
+        while (await sender.SendNextAsync(CancellationToken.None) is { } due && due <= clock.GetUtcNow())
+        {
+        }
+    }
+
+    /// <summary>The contact's answer to <paramref name="text"/>, as OpenPhone's webhook would record it.</summary>
+    public static async Task ReplyAsync(OutboundHost host, Activity text, string body, DateTimeOffset at)
+    {
+        await using var scope = host.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TimelineOperations>().RecordMessageAsync(
+            new MessageFact($"AC{Guid.NewGuid():N}", ActivityDirection.Incoming, text.ToNumbers[0], [text.FromNumber!], body, [], "received", at, host.LineId, null),
+            CancellationToken.None);
+    }
+
+    /// <summary>createCampaign, updateCampaign, scheduleCampaign…: the payload's first error, or null.</summary>
+    public static async Task<JsonNode?> ErrorAsync(GraphQLClient client, string mutation, object input) =>
+        (await client.DataAsync(
+            $"mutation($input: {char.ToUpperInvariant(mutation[0])}{mutation[1..]}Input!) {{ {mutation}(input: $input) {{ errors {{ __typename ... on Error {{ message }} ... on InvalidFieldError {{ field }} ... on CampaignStateError {{ status action }} }} }} }}",
+            new { input }))[mutation]!["errors"]?.AsArray().FirstOrDefault();
 
     public static int Int(JsonNode node, string path) => path.Split('.').Aggregate(node, (n, p) => n[p]!).GetValue<int>();
 }

@@ -204,6 +204,9 @@ namespace Crm.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("IncludePreviouslyTexted")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid?>("ListId")
                         .HasColumnType("uuid");
 
@@ -215,11 +218,28 @@ namespace Crm.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("PerMinute")
                         .HasColumnType("integer");
 
                     b.Property<Guid?>("PhoneNumberId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Recurrence")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("RecurrenceAnchor")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.PrimitiveCollection<List<int>>("RecurrenceDays")
+                        .IsRequired()
+                        .HasColumnType("integer[]");
+
+                    b.Property<DateTimeOffset?>("RecurrenceUntil")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset?>("StartAt")
                         .HasColumnType("timestamp with time zone");
@@ -265,6 +285,8 @@ namespace Crm.Data.Migrations.Postgres
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending();
 
+                    b.HasIndex("ParentId", "CreatedAt");
+
                     b.HasIndex("Status", "StartAt");
 
                     b.ToTable("Campaigns");
@@ -303,6 +325,65 @@ namespace Crm.Data.Migrations.Postgres
                     b.HasIndex("CampaignId", "Id");
 
                     b.ToTable("CampaignEvents");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignFollowUp", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActivityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("NextTryAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("PreviousSentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("RecipientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("SkipNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("SkipReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("StoppedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActivityId");
+
+                    b.HasIndex("QueuedAt");
+
+                    b.HasIndex("RecipientId", "Step")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "State", "NextTryAt");
+
+                    b.ToTable("CampaignFollowUps");
                 });
 
             modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
@@ -430,6 +511,27 @@ namespace Crm.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("CampaignVariants");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.FollowUpStep", b =>
+                {
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(1600)
+                        .HasColumnType("character varying(1600)");
+
+                    b.Property<int>("DelayHours")
+                        .HasColumnType("integer");
+
+                    b.HasKey("CampaignId", "Number");
+
+                    b.ToTable("FollowUpSteps");
                 });
 
             modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
@@ -1504,6 +1606,28 @@ namespace Crm.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignFollowUp", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", "Activity")
+                        .WithMany()
+                        .HasForeignKey("ActivityId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.Campaigns.CampaignRecipient", null)
+                        .WithMany()
+                        .HasForeignKey("RecipientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Activity");
+                });
+
             modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
                 {
                     b.HasOne("Crm.Data.Activities.Activity", "Activity")
@@ -1536,6 +1660,15 @@ namespace Crm.Data.Migrations.Postgres
                 {
                     b.HasOne("Crm.Data.Campaigns.Campaign", null)
                         .WithMany("Variants")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.FollowUpStep", b =>
+                {
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany("FollowUps")
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
@@ -1663,6 +1796,8 @@ namespace Crm.Data.Migrations.Postgres
 
             modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
                 {
+                    b.Navigation("FollowUps");
+
                     b.Navigation("Variants");
                 });
 

@@ -199,6 +199,9 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("IncludePreviouslyTexted")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("ListId")
                         .HasColumnType("TEXT");
 
@@ -210,11 +213,28 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("PerMinute")
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("PhoneNumberId")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Recurrence")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RecurrenceAnchor")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("RecurrenceDays")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RecurrenceUntil")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("StartAt")
                         .HasColumnType("INTEGER");
@@ -260,6 +280,8 @@ namespace Crm.Data.Migrations.Sqlite
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending();
 
+                    b.HasIndex("ParentId", "CreatedAt");
+
                     b.HasIndex("Status", "StartAt");
 
                     b.ToTable("Campaigns");
@@ -296,6 +318,65 @@ namespace Crm.Data.Migrations.Sqlite
                     b.HasIndex("CampaignId", "Id");
 
                     b.ToTable("CampaignEvents");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignFollowUp", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActivityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextTryAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PreviousSentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RecipientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkipNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkipReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StoppedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActivityId");
+
+                    b.HasIndex("QueuedAt");
+
+                    b.HasIndex("RecipientId", "Step")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "State", "NextTryAt");
+
+                    b.ToTable("CampaignFollowUps");
                 });
 
             modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
@@ -423,6 +504,27 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("CampaignVariants");
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.FollowUpStep", b =>
+                {
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(1600)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DelayHours")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CampaignId", "Number");
+
+                    b.ToTable("FollowUpSteps");
                 });
 
             modelBuilder.Entity("Crm.Data.Compliance.OptOutReview", b =>
@@ -1493,6 +1595,28 @@ namespace Crm.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Crm.Data.Campaigns.CampaignFollowUp", b =>
+                {
+                    b.HasOne("Crm.Data.Activities.Activity", "Activity")
+                        .WithMany()
+                        .HasForeignKey("ActivityId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Crm.Data.Campaigns.CampaignRecipient", null)
+                        .WithMany()
+                        .HasForeignKey("RecipientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Activity");
+                });
+
             modelBuilder.Entity("Crm.Data.Campaigns.CampaignRecipient", b =>
                 {
                     b.HasOne("Crm.Data.Activities.Activity", "Activity")
@@ -1525,6 +1649,15 @@ namespace Crm.Data.Migrations.Sqlite
                 {
                     b.HasOne("Crm.Data.Campaigns.Campaign", null)
                         .WithMany("Variants")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Crm.Data.Campaigns.FollowUpStep", b =>
+                {
+                    b.HasOne("Crm.Data.Campaigns.Campaign", null)
+                        .WithMany("FollowUps")
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
@@ -1652,6 +1785,8 @@ namespace Crm.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
                 {
+                    b.Navigation("FollowUps");
+
                     b.Navigation("Variants");
                 });
 
