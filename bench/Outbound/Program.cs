@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Crm.OpenPhoneSimulator;
@@ -32,7 +31,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 await using var db = NpgsqlDataSource.Create(Setting("db"));
 
 var line = await Seed.LineAsync(http, simulator, Setting("openphone-key"), db);
-var apiKey = await Seed.ApiKeyAsync(db);
+var apiKey = await Seed.ApiKeyAsync(db, "outbound bench");
 var contacts = await Seed.ContactsAsync(db, messages);
 Console.WriteLine($"{scenario}: {messages} texts from {line.Number} at {rate}/s through {instances[0]} and {instances[1]}");
 
@@ -81,47 +80,8 @@ internal sealed record BenchContact(Guid Id, string Phone)
 
 internal sealed record EnqueueResult(int Accepted, IReadOnlyList<string> Failures, TimeSpan Elapsed);
 
-internal sealed record Page<T>(IReadOnlyList<T> Data);
-
-internal static class Seed
+internal static partial class Seed
 {
-    /// <summary>The simulator's first line, as the CRM's PhoneNumber row: the only line, so every text leaves from it.</summary>
-    public static async Task<SimLine> LineAsync(HttpClient http, Uri simulator, string openPhoneKey, NpgsqlDataSource db)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(simulator, "/v1/phone-numbers"));
-        request.Headers.TryAddWithoutValidation("Authorization", openPhoneKey);
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var line = (await response.Content.ReadFromJsonAsync<Page<SimLine>>())!.Data[0];
-        await using var insert = db.CreateCommand("""
-            INSERT INTO "PhoneNumbers" ("Id", "OpenPhoneId", "Number", "Name", "IsActive") VALUES (@id, @openPhoneId, @number, @name, true)
-            ON CONFLICT ("OpenPhoneId") DO NOTHING
-            """);
-        insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
-        insert.Parameters.AddWithValue("openPhoneId", line.Id);
-        insert.Parameters.AddWithValue("number", line.Number);
-        insert.Parameters.AddWithValue("name", line.Name ?? "Bench line");
-        await insert.ExecuteNonQueryAsync();
-        return line;
-    }
-
-    /// <summary>A MARKETER key written straight into the table, in the format ApiKeyOperations reads.</summary>
-    public static async Task<string> ApiKeyAsync(NpgsqlDataSource db)
-    {
-        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        await using var insert = db.CreateCommand("""
-            INSERT INTO "ApiKeys" ("Id", "Name", "Role", "Prefix", "SecretHash", "CreatedById", "CreatedAt")
-            VALUES (@id, 'outbound bench', 'Marketer', @prefix, @hash, @nobody, now())
-            """);
-        insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
-        insert.Parameters.AddWithValue("prefix", prefix);
-        insert.Parameters.AddWithValue("hash", SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-        insert.Parameters.AddWithValue("nobody", Guid.Empty);
-        await insert.ExecuteNonQueryAsync();
-        return $"crm_{prefix}_{secret}";
-    }
-
     /// <summary>One contact per text, each with a number of its own (+1 857 200-0000 onwards), in one statement.</summary>
     public static async Task<IReadOnlyList<BenchContact>> ContactsAsync(NpgsqlDataSource db, int count)
     {
