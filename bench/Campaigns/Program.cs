@@ -46,6 +46,7 @@ var completed = await Progress.WaitAsync(db, Api.Guid(campaign), deadline);
 // The last texts' message.delivered webhooks are still on their way.
 await Progress.DeliveredAsync(db, Api.Guid(campaign), TimeSpan.FromSeconds(15));
 var statements = await Statements.ReadAsync(db);
+var ticks = await Progress.TicksAsync(db, Api.Guid(campaign));
 var outcome = await Outcome.GatherAsync(http, simulator, phones, launch.Ended);
 var tally = await api.TallyAsync(instances[0], campaign);
 
@@ -58,7 +59,7 @@ var goals = new[]
     (outcome.SentTwice == 0 && outcome.NeverSent == 0, "exactly once"),
 };
 notes.Add(goals.All(g => g.Item1) ? "goals met" : "FAILED: " + string.Join(", ", goals.Where(g => !g.Item1).Select(g => g.Item2)));
-Report.Write(Setting("out"), recipients, rate, launch, launchStatements, outcome, tally, statements, string.Join("; ", notes));
+Report.Write(Setting("out"), recipients, rate, launch, launchStatements, ticks, outcome, tally, statements, string.Join("; ", notes));
 Console.WriteLine($"requests {string.Join(", ", outcome.Stats.Requests.Select(r => $"{r.Key} {r.Value}"))}; {string.Join("; ", notes)}");
 return goals.All(g => g.Item1) ? 0 : 1;
 
@@ -194,6 +195,35 @@ internal static class Progress
         }
     }
 
+    /// <summary>
+    /// The ticks that queued the campaign's texts and the longest of them: from a tick's first text to its last (each
+    /// text's CreatedAt, at its enqueue), which the senders see only once the tick commits. A tick is texts created
+    /// less than 2 s apart; ticks are Campaigns:Tick apart.
+    /// </summary>
+    public static async Task<Ticks> TicksAsync(NpgsqlDataSource db, Guid campaign)
+    {
+        await using var query = db.CreateCommand("""
+            SELECT a."CreatedAt" FROM "CampaignRecipients" r JOIN "Activities" a ON a."Id" = r."ActivityId"
+            WHERE r."CampaignId" = @id ORDER BY 1
+            """);
+        query.Parameters.AddWithValue("id", campaign);
+        await using var reader = await query.ExecuteReaderAsync();
+        var (count, longest, first, last) = (0, TimeSpan.Zero, DateTimeOffset.MinValue, DateTimeOffset.MinValue);
+        while (await reader.ReadAsync())
+        {
+            var at = reader.GetFieldValue<DateTimeOffset>(0);
+            if (count == 0 || at - last > TimeSpan.FromSeconds(2))
+            {
+                (count, first) = (count + 1, at);
+            }
+
+            last = at;
+            longest = last - first > longest ? last - first : longest;
+        }
+
+        return new(count, longest);
+    }
+
     /// <summary>The campaign's status and its recipients by state and text status ("Queued/Delivered 300").</summary>
     private static async Task<(string Status, string States)> ReadAsync(NpgsqlDataSource db, Guid campaign)
     {
@@ -214,6 +244,8 @@ internal static class Progress
         return (status, string.Join(", ", states));
     }
 }
+
+internal sealed record Ticks(int Count, TimeSpan Longest);
 
 /// <summary>One kind of statement as pg_stat_statements counts it: its normalized text, calls and total time.</summary>
 internal sealed record Statement(string Text, long Calls, double Milliseconds);
@@ -281,26 +313,28 @@ internal sealed record Outcome(SimulatorStats Stats, Stretch Whole, Stretch Midd
 internal static partial class Report
 {
     private const string Header = """
-        | recipients | rate /s | launch s (in server) | statements to start | first text s | last text s | achieved /s (of rate) | middle 90% /s (of rate) | max in 1 s | 429 over limit | accepted | sent twice | never sent | final recipient states | statements | per text | notes |
-        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+        | recipients | rate /s | launch s (in server) | statements meanwhile | ticks (longest s) | first text s | last text s | achieved /s (of rate) | middle 90% /s (of rate) | max in 1 s | 429 over limit | accepted | sent twice | never sent | final recipient states | statements | per text | notes |
+        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
         """;
 
     /// <summary>The row, then the statements by calls: the benchmark's output, for bench/results/.</summary>
-    public static void Write(string path, int recipients, int rate, Launch launch, long launchStatements, Outcome o, JsonNode tally, List<Statement> statements, string notes)
+    public static void Write(string path, int recipients, int rate, Launch launch, long launchStatements, Ticks ticks, Outcome o, JsonNode tally, List<Statement> statements, string notes)
     {
         var s = o.Stats;
         var calls = statements.Sum(x => x.Calls);
         var sent = Math.Max(1, s.MessagesAccepted);
         var text = new StringBuilder(Header).Append('\n');
         text.Append(CultureInfo.InvariantCulture, $"""
-            | {recipients} | {rate} | {launch.Wall.TotalSeconds:F2} ({launch.InServer.TotalSeconds:F2}) | {launchStatements} | {o.FirstAfterStart:F1} | {o.LastAfterStart:F1} | {o.Whole.PerSecond:F2} ({100 * o.Whole.PerSecond / rate:F1}%) | {o.Middle.PerSecond:F2} ({100 * o.Middle.PerSecond / rate:F1}%) | {s.MaxRequestsInOneSecond} | {s.RateLimited} | {s.MessagesAccepted} | {o.SentTwice} | {o.NeverSent} | {States(tally)} | {calls} | {(double)calls / sent:F1} | {notes} |
+            | {recipients} | {rate} | {launch.Wall.TotalSeconds:F2} ({launch.InServer.TotalSeconds:F2}) | {launchStatements} | {ticks.Count} ({ticks.Longest.TotalSeconds:F1}) | {o.FirstAfterStart:F1} | {o.LastAfterStart:F1} | {o.Whole.PerSecond:F2} ({100 * o.Whole.PerSecond / rate:F1}%) | {o.Middle.PerSecond:F2} ({100 * o.Middle.PerSecond / rate:F1}%) | {s.MaxRequestsInOneSecond} | {s.RateLimited} | {s.MessagesAccepted} | {o.SentTwice} | {o.NeverSent} | {States(tally)} | {calls} | {(double)calls / sent:F1} | {notes} |
             """);
         text.Append("""
 
 
-            launch: startCampaign's wall time (in the server: from its startedAt to its "started" event, the recipients written,
-            before the commit); first and last text: seconds after it returned, as the simulator accepted them; statements:
-            top-level ones in PostgreSQL from the start on, this harness's own left out.
+            launch: startCampaign's wall time (in the server: from its startedAt to its "started" event, the recipients
+            written, before the commit) and the database's statements meanwhile (the instances' background work included);
+            ticks: those that queued texts, and the longest from its first text to its last (the senders see a tick's texts
+            once it commits); first and last text: seconds after the start returned, as the simulator accepted them;
+            statements: top-level ones in PostgreSQL from the start on, this harness's own left out.
 
             | calls | per text | mean ms | total s | statement |
             |---|---|---|---|---|
