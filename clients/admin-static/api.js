@@ -17,11 +17,12 @@ const JSON_HEADERS = {
 
 let onSessionEnded = () => {};
 
-/** Called once by the app: what to do when the server no longer knows the session. */
+/** Called once by the app: what to do when the server no longer knows the session (told whether one was held). */
 export function whenSessionEnds(handler) {
   onSessionEnded = () => {
+    const held = mayHaveSession();
     forgetSession();
-    handler();
+    handler(held);
   };
 }
 

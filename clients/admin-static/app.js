@@ -71,9 +71,9 @@ function toSignIn(message) {
   location.hash = '#/sign-in';
 }
 
-whenSessionEnds(() => {
-  if (!state.me && state.route.name === 'sign-in') return;
-  const hadSession = Boolean(state.me);
+whenSessionEnds((held) => {
+  const hadSession = held || Boolean(state.me);
+  if (!hadSession && state.route.name === 'sign-in') return;
   resetSession();
   toSignIn(hadSession ? 'Your session has ended. Sign in again to carry on.' : null);
 });

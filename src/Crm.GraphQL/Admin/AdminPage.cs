@@ -19,6 +19,8 @@ internal static class AdminPage
         // A browser runs an ES module only when it comes as JavaScript: say so, whatever the platform's MIME table holds.
         types.Mappings[".js"] = "text/javascript; charset=utf-8";
         types.Mappings[".mjs"] = "text/javascript; charset=utf-8";
+        // The vendored libraries' licences and notes are served beside them.
+        types.Mappings[".md"] = "text/markdown; charset=utf-8";
         app.Use(async (http, next) =>
         {
             if (http.Request.Path.StartsWithSegments(Path))

@@ -98,13 +98,13 @@ public sealed class AdminPageServingTests(PostgresFixture fixture) : PostgresTes
     [Fact]
     public async Task VendoredLibrariesCarryTheirLicenceAndVersion()
     {
-        foreach (var path in new[] { "lit-html/LICENSE", "lit-html/VERSION", "graphql-ws/LICENSE.md", "graphql-ws/VERSION" })
+        foreach (var path in new[] { "lit-html/LICENSE.txt", "lit-html/VERSION.txt", "graphql-ws/LICENSE.md", "graphql-ws/VERSION.txt", "README.md" })
         {
             using var response = await Anonymous.Http.GetAsync("/admin/vendor/" + path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Contains("3.3.3", await Anonymous.Http.GetStringAsync("/admin/vendor/lit-html/VERSION"), StringComparison.Ordinal);
-        Assert.Contains("6.4.2", await Anonymous.Http.GetStringAsync("/admin/vendor/graphql-ws/VERSION"), StringComparison.Ordinal);
+        Assert.Contains("3.3.3", await Anonymous.Http.GetStringAsync("/admin/vendor/lit-html/VERSION.txt"), StringComparison.Ordinal);
+        Assert.Contains("6.4.2", await Anonymous.Http.GetStringAsync("/admin/vendor/graphql-ws/VERSION.txt"), StringComparison.Ordinal);
     }
 }
