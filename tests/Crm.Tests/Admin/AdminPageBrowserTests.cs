@@ -258,7 +258,7 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         await Page.GetByLabel("Email").FillAsync(AdminBrowser.AdminEmail);
         await Page.GetByLabel("Password").FillAsync(AdminBrowser.AdminPassword);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(Page.Locator(".top .me")).ToBeVisibleAsync();
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
     }
 
     private async Task AssertAccessibleAsync(string what)
