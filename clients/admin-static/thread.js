@@ -243,28 +243,21 @@ function failPending(thread, pending, reason) {
   update();
 }
 
-async function retry(activity) {
-  if (activity.pending) return send(activity);
+/** retryMessage or cancelMessage on one text: the text as changed, or the reason in a notice. */
+async function changeText(mutation, name, activity) {
   try {
-    const data = await gql(RETRY, { input: { id: activity.id } });
-    const error = payloadError(data.retryMessage);
+    const data = await gql(mutation, { input: { id: activity.id } });
+    const error = payloadError(data[name]);
     if (error) notify(error, 'error');
-    else upsert(data.retryMessage.activity);
+    else upsert(data[name].activity);
   } catch (error) {
     notify(error.message, 'error');
   }
 }
 
-async function cancel(activity) {
-  try {
-    const data = await gql(CANCEL, { input: { id: activity.id } });
-    const error = payloadError(data.cancelMessage);
-    if (error) notify(error, 'error');
-    else upsert(data.cancelMessage.activity);
-  } catch (error) {
-    notify(error.message, 'error');
-  }
-}
+// A text that never reached the server is sent again under its own idempotency key.
+const retry = (activity) => (activity.pending ? send(activity) : changeText(RETRY, 'retryMessage', activity));
+const cancel = (activity) => changeText(CANCEL, 'cancelMessage', activity);
 
 export function focusComposer() {
   document.getElementById('composer')?.focus();

@@ -184,5 +184,6 @@ public sealed class AdminBrowser : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(nameof(AdminBrowserCollection))]
+/// <summary>Alone, after the parallel collections: a busy second core would make the first-paint budget a coin toss.</summary>
+[CollectionDefinition(nameof(AdminBrowserCollection), DisableParallelization = true)]
 public sealed class AdminBrowserCollection : ICollectionFixture<AdminBrowser>;
