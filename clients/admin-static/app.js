@@ -69,6 +69,8 @@ function toSignIn(message) {
   if (!['sign-in', 'accept-invitation'].includes(state.route.name)) returnTo = location.hash;
   state.flash = message;
   location.hash = '#/sign-in';
+  // Already there, the hash does not change and no route runs: show the message all the same.
+  update();
 }
 
 whenSessionEnds((held) => {
@@ -319,6 +321,8 @@ function onKey(event) {
   }
 
   if (inField(event.target)) return;
+  // Enter on a focused link or button is that control's, not the inbox's.
+  if (key === 'Enter' && event.target instanceof Element && event.target.closest('a, button, summary, audio')) return;
   if (state.snooze) {
     const preset = snoozePresets().find((p) => p.key === key);
     if (preset) {
