@@ -13,8 +13,8 @@
 # it is skipped with --filter (a developer's subset) or CRM_TEST_INTEROP=0, and
 # CRM_TEST_INTEROP=1 runs it even with --filter.
 # CRM_TEST_INSTALL=0 forbids installing missing Debian packages (postgresql,
-# redis-server, nodejs, npm); otherwise they are installed with apt-get when
-# running as root.
+# redis-server, chromium for the admin page's browser tests, nodejs, npm);
+# otherwise they are installed with apt-get when running as root.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -32,7 +32,7 @@ esac
 run_interop=1
 [[ -n "$interop_skip" ]] && run_interop=0
 
-if ((run_interop)); then svc_require postgres redis node; else svc_require postgres redis; fi
+if ((run_interop)); then svc_require postgres redis chromium node; else svc_require postgres redis chromium; fi
 
 CHILD_PID=""
 TORN_DOWN=0

@@ -44,7 +44,7 @@ _find_pg_bin() {
   return 1
 }
 
-# svc_require [postgres] [redis] [node]
+# svc_require [postgres] [redis] [node] [chromium]
 svc_require() {
   command -v dotnet >/dev/null 2>&1 || die "dotnet SDK not found on PATH"
   local missing=() want
@@ -55,6 +55,7 @@ svc_require() {
         command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
         command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools) ;;
       node) command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(nodejs npm) ;;
+      chromium) [[ -x /usr/bin/chromium ]] || missing+=(chromium) ;;
     esac
   done
   if ((${#missing[@]})); then

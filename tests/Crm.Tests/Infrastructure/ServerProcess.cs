@@ -33,10 +33,13 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>Crm.GraphQL.dll</c> from the test's output with <paramref name="settings"/> as environment variables; returns once it is ready.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts <c>Crm.GraphQL.dll</c> from the test's output with <paramref name="settings"/> as environment variables; returns once it is ready.
+    /// A <paramref name="port"/> chosen beforehand lets something started first (a simulator posting webhooks) know the address.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -124,7 +127,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -4,7 +4,7 @@ using Crm.Tests.Infrastructure;
 
 namespace Crm.Tests.Health;
 
-public sealed class HealthAndAdminTests(PostgresFixture fixture) : PostgresTest(fixture)
+public sealed class HealthTests(PostgresFixture fixture) : PostgresTest(fixture)
 {
     [Fact]
     public async Task LivenessAnswersWithoutTouchingDependencies()
@@ -25,15 +25,6 @@ public sealed class HealthAndAdminTests(PostgresFixture fixture) : PostgresTest(
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", body["checks"]!["database"]!["status"]!.GetValue<string>());
-    }
-
-    [Fact]
-    public async Task TheAdminPageIsServed()
-    {
-        using var response = await Client.Http.GetAsync("/admin/");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("data-app=\"crm-admin\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
 
