@@ -1,10 +1,19 @@
 // The shell: who is signed in, which page the URL's fragment names, the keyboard, and the one render.
 import { html, nothing, render } from './vendor/lit-html/lit-html.js';
 import { ApiError, gql, mayHaveSession, payloadError, signIn, signOut, whenSessionEnds } from './api.js';
-import { canWrite, isAdmin, notify, setRenderer, state, update } from './store.js';
+import { canWrite, notify, setRenderer, state, update } from './store.js';
 import { VIEWS, inboxView, loadInbox, markUnread, moveSelection, selectedConversation, setView, snooze, snoozeMenu, startInboxLive, stopInboxLive, toggleDone } from './inbox.js';
 import { closeThread, focusComposer, onConversationEvent, openThread, threadView } from './thread.js';
 import { snoozePresets } from './format.js';
+import { confirmDialog, dismissConfirm } from './ui.js';
+import { contactsPage } from './contacts.js';
+import { campaignsPage } from './campaigns.js';
+import { dashboardPage } from './dashboard.js';
+import { adminPage } from './admin.js';
+
+// Every page beside the inbox: { name, label, match(path) → params or null, enter(params), view(), allowed() }.
+// A page owns its state and its loading; the shell only routes to it and draws the navigation.
+const PAGES = [contactsPage, campaignsPage, dashboardPage, adminPage];
 
 const ME = '{ me { id kind email displayName role } }';
 
@@ -19,7 +28,11 @@ function parseRoute() {
   if (thread) return { name: 'thread', params: { ...params, id: decodeURIComponent(thread[1]) } };
   if (path === '/sign-in') return { name: 'sign-in', params };
   if (path === '/accept-invitation') return { name: 'accept-invitation', params };
-  if (path === '/admin') return { name: 'admin', params };
+  for (const page of PAGES) {
+    const matched = page.match(path);
+    if (matched) return { name: page.name, page, params: { ...params, ...matched } };
+  }
+
   return { name: 'inbox', params };
 }
 
@@ -51,9 +64,9 @@ async function route() {
     }
   }
 
-  if (next.name === 'admin') {
+  if (next.page) {
     closeThread();
-    loadUsers();
+    if (next.page.allowed()) next.page.enter(next.params);
   } else {
     if (next.params.view && VIEWS[next.params.view]) setView(next.params.view);
     if (!state.inbox.items.length && !state.inbox.loading) loadInbox();
@@ -146,37 +159,6 @@ async function onAcceptInvitation(event) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The admin section: for now the staff list; the rest of the admin tools join it here.
-
-async function loadUsers() {
-  state.users = { loading: true };
-  update();
-  try {
-    const data = await gql('{ users(first: 100) { nodes { id email displayName role isActive lastLoginAt } } }');
-    state.users = { items: data.users.nodes };
-  } catch (error) {
-    state.users = { error: error.message };
-  }
-
-  update();
-}
-
-function adminView() {
-  const users = state.users ?? {};
-  return html`<section class="page" aria-labelledby="admin-title">
-    <h1 id="admin-title">Admin</h1>
-    <h2>Staff</h2>
-    ${users.error ? html`<p class="error" role="alert">${users.error}</p>` : nothing}
-    ${users.loading ? html`<p>Loading…</p>` : nothing}
-    ${users.items ? html`<table class="table"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th>
-      <th scope="col">Active</th><th scope="col">Last sign-in</th></tr></thead><tbody>
-      ${users.items.map((u) => html`<tr><td>${u.displayName}</td><td>${u.email}</td><td>${u.role.toLowerCase()}</td>
-        <td>${u.isActive ? 'yes' : 'no'}</td><td>${u.lastLoginAt ? new Date(u.lastLoginAt).toLocaleString() : 'never'}</td></tr>`)}
-      </tbody></table>` : nothing}
-  </section>`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 function signInView() {
   return html`<main class="auth" id="main">
@@ -242,16 +224,22 @@ function shell(content) {
   <header class="top">
     <a class="brand" href="#/">Attack-a-Crack</a>
     <nav aria-label="Sections">
-      <a href="#/" aria-current=${state.route.name !== 'admin' ? 'page' : 'false'}>Inbox</a>
-      ${isAdmin() ? html`<a href="#/admin" aria-current=${state.route.name === 'admin' ? 'page' : 'false'}>Admin</a>` : nothing}
+      <a href="#/" aria-current=${state.route.page ? 'false' : 'page'}>Inbox</a>
+      ${PAGES.filter((p) => p.allowed()).map((p) => html`<a href=${`#/${p.name}`} aria-current=${state.route.name === p.name ? 'page' : 'false'}>${p.label}</a>`)}
     </nav>
+    <span class="spacer"></span>
     <span class="me">${me.displayName} <span class="role">${me.role.toLowerCase()}</span></span>
     <button type="button" class="secondary" @click=${() => { state.help = true; update(); }} aria-label="Keyboard shortcuts">?</button>
     <button type="button" class="secondary" @click=${onSignOut}>Sign out</button>
   </header>
-  <main id="main" tabindex="-1" class=${state.route.name === 'admin' ? 'admin-main' : `layout ${state.thread ? 'has-thread' : ''}`}>${content}</main>
+  <main id="main" tabindex="-1" class=${state.route.page ? 'page-main' : `layout ${state.thread ? 'has-thread' : ''}`}>${content}</main>
   ${helpDialog()}
-  ${snoozeMenu()}`;
+  ${snoozeMenu()}
+  ${confirmDialog()}`;
+}
+
+function forbiddenView() {
+  return html`<section class="page"><h1>Not for your role</h1><p>Ask an admin if you need this page.</p></section>`;
 }
 
 function notice() {
@@ -269,7 +257,8 @@ function view() {
       return html`<p class="boot">Loading…</p>`;
     default:
       if (!state.me) return html`<p class="boot">Loading…</p>`;
-      return shell(state.route.name === 'admin' ? adminView() : html`${inboxView()}${state.thread ? threadView() : html`<div class="pane-empty"><p>Pick a conversation, or press <kbd>?</kbd> for the shortcuts.</p></div>`}`);
+      if (state.route.page) return shell(state.route.page.allowed() ? state.route.page.view() : forbiddenView());
+      return shell(html`${inboxView()}${state.thread ? threadView() : html`<div class="pane-empty"><p>Pick a conversation, or press <kbd>?</kbd> for the shortcuts.</p></div>`}`);
   }
 }
 
@@ -303,6 +292,7 @@ function onKey(event) {
   if (!state.me || event.altKey || (event.ctrlKey && event.key !== 'Enter') || event.metaKey) return;
   const key = event.key;
   if (key === 'Escape') {
+    if (dismissConfirm()) return;
     if (state.help || state.snooze) {
       state.help = false;
       state.snooze = null;
@@ -357,7 +347,7 @@ function onKey(event) {
       update();
     },
   }[key];
-  if (act && state.route.name !== 'admin') {
+  if (act && !state.route.page) {
     event.preventDefault();
     act();
   } else if (key === '?') {

@@ -1,34 +1,18 @@
 using System.Diagnostics;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Crm.Tests.Admin;
 
 /// <summary>The admin page end to end in a real browser, against a real server process, as staff use it.</summary>
 [Collection(nameof(AdminBrowserCollection))]
-public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
+public sealed class AdminPageBrowserTests(AdminBrowser fixture) : AdminBrowserTest(fixture)
 {
-    private readonly List<string> _consoleErrors = [];
-    private readonly List<string> _dialogs = [];
-    private IBrowserContext _context = null!;
-
-    private IPage Page { get; set; } = null!;
-
-    public async Task InitializeAsync() => await OpenAsync(1280, 800);
-
-    public async Task DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        Assert.Empty(_dialogs);
-        Assert.Empty(_consoleErrors);
-    }
-
     [Fact]
     public async Task SignInShowsTheInboxAndItsFirstPaintIsUnderOneSecond()
     {
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Paula", "Firstpaint", phone);
-        await fixture.TextInAsync(phone, "Can you look at my driveway?");
+        await Fixture.CreateContactAsync("Paula", "Firstpaint", phone);
+        await Fixture.TextInAsync(phone, "Can you look at my driveway?");
 
         await Page.GotoAsync(Url("/admin/"));
         await Page.GetByLabel("Email").FillAsync(AdminBrowser.AdminEmail);
@@ -53,9 +37,9 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         await SignInAsync();
         await Page.EvaluateAsync("window.stillTheSamePage = true");
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Walter", "Livewire", phone);
+        await Fixture.CreateContactAsync("Walter", "Livewire", phone);
 
-        await fixture.TextInAsync(phone, "Are you coming today?");
+        await Fixture.TextInAsync(phone, "Are you coming today?");
 
         var first = Page.Locator(".rows .row").First;
         await Expect(first).ToContainTextAsync("Walter Livewire", new() { Timeout = 10_000 });
@@ -68,9 +52,9 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
     public async Task AReplyShowsAtOnceAndItsStatusReachesDelivered()
     {
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Rita", "Replies", phone);
-        await fixture.TextInAsync(phone, "Do you fix stair cracks?");
-        var conversation = await fixture.ConversationOfAsync(phone);
+        await Fixture.CreateContactAsync("Rita", "Replies", phone);
+        await Fixture.TextInAsync(phone, "Do you fix stair cracks?");
+        var conversation = await Fixture.ConversationOfAsync(phone);
         await SignInAsync($"#/c/{Uri.EscapeDataString(conversation["id"]!.GetValue<string>())}");
 
         var composer = Page.GetByLabel("Reply to Rita Replies");
@@ -91,8 +75,8 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
     public async Task SearchFindsContactsByNameAndPhoneAndMessagesByTheirWords()
     {
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Quincy", "Searchable", phone);
-        await fixture.TextInAsync(phone, "The mortar by the chimney is crumbling");
+        await Fixture.CreateContactAsync("Quincy", "Searchable", phone);
+        await Fixture.TextInAsync(phone, "The mortar by the chimney is crumbling");
         await SignInAsync();
 
         await Page.Keyboard.PressAsync("/");
@@ -113,10 +97,10 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
     public async Task AnInvitedViewerSignsUpAndSeesNoSendOrTriageControls()
     {
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Vera", "Viewonly", phone);
-        await fixture.TextInAsync(phone, "Just checking in");
+        await Fixture.CreateContactAsync("Vera", "Viewonly", phone);
+        await Fixture.TextInAsync(phone, "Just checking in");
         var email = $"viewer{Guid.NewGuid():N}@example.com";
-        var invite = await fixture.Api.DataAsync(
+        var invite = await Fixture.Api.DataAsync(
             "mutation($input: InviteUserInput!) { inviteUser(input: $input) { inviteLink errors { __typename } } }",
             new { input = new { email, role = "VIEWER" } });
         var link = invite["inviteUser"]!["inviteLink"]!.GetValue<string>();
@@ -135,7 +119,7 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         await Expect(Page.Locator(".thread .actions")).ToHaveCountAsync(0);
         await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "Admin" })).ToHaveCountAsync(0);
         await Page.Keyboard.PressAsync("e");
-        Assert.Equal("OPEN", (await fixture.ConversationOfAsync(phone))["status"]!.GetValue<string>());
+        Assert.Equal("OPEN", (await Fixture.ConversationOfAsync(phone))["status"]!.GetValue<string>());
     }
 
     [Fact]
@@ -144,8 +128,8 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         const string Name = "<script>alert(1)</script>";
         const string Text = "<img src=x onerror=alert(1)>";
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync(Name, "<b>Bold</b>", phone);
-        await fixture.TextInAsync(phone, Text);
+        await Fixture.CreateContactAsync(Name, "<b>Bold</b>", phone);
+        await Fixture.TextInAsync(phone, Text);
         await SignInAsync();
 
         var row = Page.Locator(".row", new() { HasText = Name }).First;
@@ -162,11 +146,10 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
     [Fact]
     public async Task AtPhoneWidthNothingScrollsSideways()
     {
-        await _context.DisposeAsync();
         await OpenAsync(360, 740);
         var phone = AdminBrowser.NewPhone();
-        await fixture.CreateContactAsync("Maximiliana-Bartholomea", "Longname-Overflowington", phone);
-        await fixture.TextInAsync(phone, "A very long text without breaks: " + new string('w', 120));
+        await Fixture.CreateContactAsync("Maximiliana-Bartholomea", "Longname-Overflowington", phone);
+        await Fixture.TextInAsync(phone, "A very long text without breaks: " + new string('w', 120));
         await SignInAsync();
         await Expect(Page.Locator(".row").First).ToBeVisibleAsync();
         await ShotAsync("inbox-360");
@@ -187,8 +170,8 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         var phones = new[] { AdminBrowser.NewPhone(), AdminBrowser.NewPhone(), AdminBrowser.NewPhone() };
         for (var i = 0; i < phones.Length; i++)
         {
-            await fixture.CreateContactAsync("Kay", $"Triage{i}", phones[i]);
-            await fixture.TextInAsync(phones[i], $"Triage text {i}");
+            await Fixture.CreateContactAsync("Kay", $"Triage{i}", phones[i]);
+            await Fixture.TextInAsync(phones[i], $"Triage text {i}");
         }
 
         // Newest first: Triage2, Triage1, Triage0.
@@ -204,7 +187,7 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         await Page.Keyboard.PressAsync("e");
         await Expect(Page.Locator(".row", new() { HasText = "Kay Triage1" })).ToHaveCountAsync(0);
         await Expect(Page.Locator(".row.selected")).ToContainTextAsync("Kay Triage0");
-        Assert.Equal("DONE", (await fixture.ConversationOfAsync(phones[1]))["status"]!.GetValue<string>());
+        Assert.Equal("DONE", (await Fixture.ConversationOfAsync(phones[1]))["status"]!.GetValue<string>());
 
         await Page.Keyboard.PressAsync("Enter");
         await Expect(Page.Locator(".thread h2")).ToHaveTextAsync("Kay Triage0");
@@ -214,7 +197,7 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
         await Page.Keyboard.PressAsync("s");
         await Page.Keyboard.PressAsync("3");
         await Expect(Page.Locator(".notice")).ToContainTextAsync("Snoozed");
-        Assert.NotNull((await fixture.ConversationOfAsync(phones[0]))["snoozedUntil"]);
+        Assert.NotNull((await Fixture.ConversationOfAsync(phones[0]))["snoozedUntil"]);
         await AssertAccessibleAsync("inbox");
     }
 
@@ -223,57 +206,13 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : IAsyncLifetime
     {
         await SignInAsync();
         await Expect(Page.Locator(".inbox")).ToBeVisibleAsync();
-        await _context.ClearCookiesAsync();
+        await Context.ClearCookiesAsync();
 
         await Page.ReloadAsync();
 
         await Expect(Page.Locator(".flash")).ToContainTextAsync("Your session has ended");
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/sign-in$"));
         // The refused request is the point of this test; the browser logs it as a failed load.
-        _consoleErrors.RemoveAll(e => e.Contains("401", StringComparison.Ordinal));
+        ConsoleErrors.RemoveAll(e => e.Contains("401", StringComparison.Ordinal));
     }
-
-    private async Task OpenAsync(int width, int height)
-    {
-        _context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        Page = await _context.NewPageAsync();
-        Page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                _consoleErrors.Add(message.Text);
-            }
-        };
-        Page.PageError += (_, error) => _consoleErrors.Add(error);
-        Page.Dialog += async (_, dialog) =>
-        {
-            _dialogs.Add(dialog.Message);
-            await dialog.DismissAsync();
-        };
-    }
-
-    private async Task SignInAsync(string hash = "#/")
-    {
-        await Page.GotoAsync(Url("/admin/" + hash));
-        await Page.GetByLabel("Email").FillAsync(AdminBrowser.AdminEmail);
-        await Page.GetByLabel("Password").FillAsync(AdminBrowser.AdminPassword);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
-    }
-
-    private async Task AssertAccessibleAsync(string what)
-    {
-        var result = await Page.RunAxe();
-        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        Assert.True(serious.Count == 0, $"axe on the {what}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
-    }
-
-    private async Task ShotAsync(string name) =>
-        await Page.ScreenshotAsync(new() { Path = Path.Combine(AdminBrowser.Artifacts, $"{name}.png") });
-
-    private string Url(string path) => new Uri(fixture.Address, path).ToString();
-
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
-
-    private static IPageAssertions Expect(IPage page) => Assertions.Expect(page);
 }
