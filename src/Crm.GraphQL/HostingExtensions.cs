@@ -37,7 +37,15 @@ public static partial class HostingExtensions
             builder.Services.AddSingleton<RedisConnection>();
             builder.Services.AddSingleton<RedisEventBus>();
             builder.Services.AddSingleton<Crm.Data.Events.IEventBus>(sp => sp.GetRequiredService<RedisEventBus>());
+            // HybridCache's second level: what one instance counted, another serves.
+            builder.Services.AddStackExchangeRedisCache(_ => { });
+            builder.Services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+                .Configure<RedisConnection>((o, redis) => o.ConnectionMultiplexerFactory = async () => await redis.GetAsync());
         }
+
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<Dashboard.DashboardCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardCache>());
 
         builder.AddCrmHealthChecks();
         builder.AddCrmAuth();

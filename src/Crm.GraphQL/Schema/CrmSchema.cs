@@ -49,6 +49,7 @@ internal sealed class CrmQuery : ObjectGraphType
         ImportQueries.Register(this);
         CampaignQueries.Register(this);
         CampaignTemplateQueries.Register(this);
+        Dashboard.DashboardQueries.Register(this);
     }
 }
 
