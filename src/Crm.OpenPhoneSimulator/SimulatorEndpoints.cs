@@ -63,6 +63,7 @@ public static partial class SimulatorEndpoints
         simulator.MapGet("/stats", (SimulatorTraffic traffic) => Results.Json(traffic.Stats(), Json));
         // OpenPhone has no whole-account list: a benchmark would page /v1/messages per participant, through the limit it measures.
         simulator.MapGet("/messages", (SimulatedAccount account) => Results.Json(new { data = account.Outgoing() }, Json));
+        simulator.MapGet("/media/{name}", Media);
         simulator.MapPost("/faults", (ScriptedFault[] faults, SimulatorTraffic traffic) =>
         {
             traffic.Script(faults);
@@ -75,10 +76,10 @@ public static partial class SimulatorEndpoints
         Map(api, "GET", "/phone-numbers", (Func<SimulatedAccount, IResult>)(account => Results.Json(new { data = account.Lines }, Json)));
         Map(api, "GET", "/conversations", (Func<HttpRequest, SimulatedAccount, IResult>)ListConversations);
         Map(api, "GET", "/calls", (Func<HttpRequest, SimulatedAccount, IResult>)ListCalls);
-        Map(api, "GET", "/call-recordings/{callId}", (Func<string, SimulatedAccount, IResult>)CallRecordings);
+        Map(api, "GET", "/call-recordings/{callId}", (Func<string, HttpRequest, SimulatedAccount, IResult>)CallRecordings);
         Map(api, "GET", "/call-summaries/{callId}", (Func<string, SimulatedAccount, IResult>)CallSummary);
         Map(api, "GET", "/call-transcripts/{callId}", (Func<string, SimulatedAccount, IResult>)CallTranscript);
-        Map(api, "GET", "/call-voicemails/{callId}", (Func<string, SimulatedAccount, IResult>)CallVoicemail);
+        Map(api, "GET", "/call-voicemails/{callId}", (Func<string, HttpRequest, SimulatedAccount, IResult>)CallVoicemail);
         Map(api, "GET", "/contacts", (Func<HttpRequest, SimulatedAccount, IResult>)((request, account) => Paged(request, account.Contacts, 50)));
         return root;
     }
@@ -197,12 +198,12 @@ public static partial class SimulatorEndpoints
             ? Paged(request, account.Conversations(Values(request, "phoneNumbers"), updatedAfter), 100)
             : Invalid("/updatedAfter", "Expected an ISO-8601 date-time.");
 
-    private static IResult CallRecordings(string callId, SimulatedAccount account) => account.FindCall(callId) is not { } call
+    private static IResult CallRecordings(string callId, HttpRequest request, SimulatedAccount account) => account.FindCall(callId) is not { } call
         ? CallNotFound("0904404")
         : Results.Json(new
         {
             data = call.HasRecording
-                ? new object[] { new { id = "RC" + call.Id[2..], url = $"https://simulator.invalid/recordings/{call.Id}.mp3", type = "audio/mpeg", duration = call.Duration, startTime = call.AnsweredAt, status = "completed" } }
+                ? new object[] { new { id = "RC" + call.Id[2..], url = MediaUrl(request, $"rec-{call.Id}.wav", call.Duration), type = "audio/wav", duration = call.Duration, startTime = call.AnsweredAt, status = "completed" } }
                 : [],
         }, Json);
 
@@ -228,9 +229,58 @@ public static partial class SimulatorEndpoints
             },
         }, Json);
 
-    private static IResult CallVoicemail(string callId, SimulatedAccount account) => account.FindCall(callId) is not { HasVoicemail: true } call
+    private static IResult CallVoicemail(string callId, HttpRequest request, SimulatedAccount account) => account.FindCall(callId) is not { HasVoicemail: true } call
         ? CallNotFound("1204404")
-        : Results.Json(new { data = new { id = "VM" + call.Id[2..], duration = 14, transcript = "Please call me back about the leak.", recordingUrl = $"https://simulator.invalid/voicemails/{call.Id}.mp3", status = "completed" } }, Json);
+        : Results.Json(new { data = new { id = "VM" + call.Id[2..], duration = 14, transcript = "Please call me back about the leak.", recordingUrl = MediaUrl(request, $"vm-{call.Id}.wav", 14), status = "completed" } }, Json);
+
+    /// <summary>Where this simulator serves a stand-in media file: absolute, as OpenPhone's are, under the API's own prefix.</summary>
+    private static string MediaUrl(HttpRequest request, string name, int? seconds)
+    {
+        var path = request.Path.Value ?? string.Empty;
+        var prefix = path[..Math.Max(0, path.IndexOf("/v1/", StringComparison.Ordinal))];
+        return string.Create(CultureInfo.InvariantCulture, $"{request.Scheme}://{request.Host}{request.PathBase}{prefix}/_simulator/media/{name}?seconds={seconds ?? 5}");
+    }
+
+    /// <summary>
+    /// Stand-ins for OpenPhone's media files, so that demo pictures show and recordings play without the internet: a
+    /// picture (any name ending .svg) and silence of the asked length (.wav, 1–120 seconds).
+    /// </summary>
+    private static IResult Media(string name, int? seconds)
+    {
+        if (name.EndsWith(".svg", StringComparison.Ordinal))
+        {
+            return Results.Text(Picture, "image/svg+xml");
+        }
+
+        return name.EndsWith(".wav", StringComparison.Ordinal) ? Results.File(Silence(Math.Clamp(seconds ?? 5, 1, 120)), "audio/wav") : Results.NotFound();
+    }
+
+    private const string Picture = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240"><rect width="320" height="240" fill="#c9ced6"/><path d="M40 200 L130 90 L190 160 L230 120 L290 200 Z" fill="#7d8793"/><text x="160" y="40" font-family="sans-serif" font-size="18" text-anchor="middle" fill="#1b1f24">Demo photo</text></svg>
+        """;
+
+    /// <summary>A WAVE file of 8-bit mono PCM at 8 kHz, every sample 128 (silence at 8 bits).</summary>
+    private static byte[] Silence(int seconds)
+    {
+        const int Rate = 8000;
+        var samples = Rate * seconds;
+        var wav = new byte[44 + samples];
+        var span = wav.AsSpan();
+        Encoding.ASCII.GetBytes("RIFF").CopyTo(span);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[4..], 36 + samples);
+        Encoding.ASCII.GetBytes("WAVEfmt ").CopyTo(span[8..]);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[16..], 16); // format chunk size
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(span[20..], 1); // PCM
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(span[22..], 1); // mono
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[24..], Rate);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[28..], Rate); // bytes per second
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(span[32..], 1); // block align
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(span[34..], 8); // bits per sample
+        Encoding.ASCII.GetBytes("data").CopyTo(span[36..]);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[40..], samples);
+        span[44..].Fill(128);
+        return wav;
+    }
 
     /// <summary>OpenPhone's page: <c>{data, totalItems, nextPageToken}</c>, the token opaque to the caller.</summary>
     private static IResult Paged<T>(HttpRequest request, IReadOnlyList<T> items, int limit)

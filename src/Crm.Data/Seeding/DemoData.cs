@@ -167,6 +167,12 @@ internal static class DemoData
         }
     }
 
+    /// <summary>
+    /// The embedded simulator's stand-in media (OpenPhoneMode.SimulatorPrefix + /_simulator/media/), on the page's own
+    /// origin: demo pictures show and recordings play, with no request leaving the machine.
+    /// </summary>
+    private const string Media = "/_openphone/_simulator/media/";
+
     private static Activity Message(Faker faker, bool incoming, Contact contact, DateTimeOffset at)
     {
         var body = incoming
@@ -179,7 +185,7 @@ internal static class DemoData
             Direction = incoming ? ActivityDirection.Incoming : ActivityDirection.Outgoing,
             Body = body,
             Media = incoming && body.Contains("photo", StringComparison.Ordinal)
-                ? [new MediaItem { Url = $"https://media.example.com/{faker.Random.Hexadecimal(16, string.Empty)}.jpg", Type = "image/jpeg" }]
+                ? [new MediaItem { Url = $"{Media}photo-{faker.Random.Hexadecimal(16, string.Empty)}.svg", Type = "image/svg+xml" }]
                 : [],
             Status = incoming ? "received" : failed ? "failed" : "delivered",
             ErrorText = failed ? "Carrier rejected the message (30007)." : null,
@@ -206,7 +212,7 @@ internal static class DemoData
             call.AnsweredAt = at.AddSeconds(faker.Random.Int(2, 15));
             call.CompletedAt = call.AnsweredAt.Value.AddSeconds(duration);
             call.DurationSeconds = duration;
-            call.Recordings = [new MediaItem { Url = $"https://media.example.com/rec-{faker.Random.Hexadecimal(12, string.Empty)}.mp3", Type = "audio/mpeg", DurationSeconds = duration }];
+            call.Recordings = [new MediaItem { Url = $"{Media}rec-{faker.Random.Hexadecimal(12, string.Empty)}.wav?seconds={Math.Min(duration, 120)}", Type = "audio/wav", DurationSeconds = duration }];
             call.AiSummary = faker.PickRandom(Summaries);
             call.AiNextSteps = ["Schedule an on-site estimate", "Send the quote by text"];
             call.Transcript =
@@ -218,7 +224,8 @@ internal static class DemoData
         }
         else if (outcome == "voicemail" && incoming)
         {
-            call.Voicemail = new MediaItem { Url = $"https://media.example.com/vm-{faker.Random.Hexadecimal(12, string.Empty)}.mp3", Type = "audio/mpeg", DurationSeconds = faker.Random.Int(5, 60) };
+            var seconds = faker.Random.Int(5, 60);
+            call.Voicemail = new MediaItem { Url = $"{Media}vm-{faker.Random.Hexadecimal(12, string.Empty)}.wav?seconds={seconds}", Type = "audio/wav", DurationSeconds = seconds };
             call.AiSummary = "Voicemail: caller asked for a call back about a leaking basement crack.";
         }
 
