@@ -111,6 +111,8 @@ export async function signOut() {
 
 let client = null;
 const gapListeners = new Set();
+// Subscriptions that ended in an error and were made again: they refetch once the new socket is up.
+const pendingGaps = new Set();
 
 function liveClient() {
   if (client) return client;
@@ -121,7 +123,9 @@ function liveClient() {
     shouldRetry: () => true,
     on: {
       connected: (_socket, _payload, wasRetry) => {
-        if (wasRetry) gapListeners.forEach((listener) => listener());
+        const listeners = wasRetry ? gapListeners : pendingGaps;
+        [...listeners].forEach((listener) => listener());
+        pendingGaps.clear();
       },
       closed: (event) => {
         // 4403: access refused or lost (signed out elsewhere, role changed): ask the server who we are now.
@@ -155,8 +159,12 @@ export function subscribe(query, variables, onData, onGap) {
           onData(result.data);
         }
       },
+      // A close the client counts as fatal (1011, a proxy's 1002…) errors the subscription instead of retrying it:
+      // events may have been missed all the same.
       error: () => {
-        if (!stopped) setTimeout(start, 1000);
+        if (stopped) return;
+        pendingGaps.add(onGap);
+        setTimeout(start, 1000);
       },
       complete: () => {
         if (!stopped) start();
@@ -167,6 +175,7 @@ export function subscribe(query, variables, onData, onGap) {
   return () => {
     stopped = true;
     gapListeners.delete(onGap);
+    pendingGaps.delete(onGap);
     stop();
   };
 }

@@ -31,6 +31,66 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Expect(Page.Locator(".row", new() { HasText = "Paula Firstpaint" })).ToContainTextAsync("Can you look at my driveway?");
     }
 
+    /// <summary>1001 (a server going away) is retried by the client; 1011 it counts as fatal, and the page starts over.</summary>
+    [Theory]
+    [InlineData(1001)]
+    [InlineData(1011)]
+    public async Task ATextThatArrivesWhileTheSocketIsDownAppearsOnceItReconnects(int closeCode)
+    {
+        // Every WebSocket the page opens goes through here: the first is cut, the second held until the text is in.
+        var sockets = new List<IWebSocketRoute>();
+        var textIsIn = new TaskCompletionSource();
+        await Page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/graphql$"), async socket =>
+        {
+            lock (sockets)
+            {
+                sockets.Add(socket);
+            }
+
+            if (sockets.Count > 1)
+            {
+                await textIsIn.Task;
+            }
+
+            socket.ConnectToServer();
+        });
+        await SignInAsync();
+        var phone = AdminBrowser.NewPhone();
+        var name = $"Otto Offline{closeCode}";
+        await Fixture.CreateContactAsync("Otto", $"Offline{closeCode}", phone);
+        for (var i = 0; i < 100 && sockets.Count == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await sockets[0].CloseAsync(new() { Code = closeCode, Reason = "test cuts the line" });
+        await Fixture.TextInAsync(phone, "Did my text get through?");
+        await Expect(Page.Locator(".rows .row", new() { HasText = name })).ToHaveCountAsync(0);
+        textIsIn.SetResult();
+
+        // Nothing was delivered over the new socket: the row comes from the refetch that a reconnect makes.
+        await Expect(Page.Locator(".rows .row").First).ToContainTextAsync(name, new() { Timeout = 15_000 });
+        Assert.Equal(2, sockets.Count);
+        // The cut socket is the browser's complaint, not the page's.
+        ConsoleErrors.RemoveAll(e => e.Contains("WebSocket", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ScrollingToTheEndOfTheInboxLoadsTheNextPage()
+    {
+        for (var i = 0; i < 31; i++)
+        {
+            await Fixture.TextInAsync(AdminBrowser.NewPhone(), $"Paging text {i}");
+        }
+
+        await SignInAsync();
+        var rows = Page.Locator(".rows .row");
+        await Expect(rows).ToHaveCountAsync(30);
+        await Page.Locator(".rows").EvaluateAsync("list => list.scrollTop = list.scrollHeight");
+        await Expect(rows).Not.ToHaveCountAsync(30);
+        Assert.True(await rows.CountAsync() > 30);
+    }
+
     [Fact]
     public async Task AWebhookPostedWhileTheInboxIsOpenAppearsAtTheTopWithoutAReload()
     {
