@@ -41,6 +41,11 @@ const DELETE = `mutation Delete($input: DeleteContactInput!) {
   deleteContact(input: $input) { contact { id } errors { __typename ... on Error { message } } }
 }`;
 
+const RECORD = `mutation Record($input: RecordConsentInput!) {
+  recordConsent(input: $input) { contact { ...Full } errors { __typename ... on Error { message } ... on InvalidFieldError { field } } }
+}
+${CONTACT}`;
+
 const JOB = `fragment Job on ImportJob { id status phase total done failed failureReason cancelRequested reportUrl finishedAt }`;
 
 const JOB_QUERY = `query Job($id: ID!) { importJob(id: $id) { ...Job } }
@@ -234,12 +239,12 @@ function listView() {
 // ---------------------------------------------------------------------------------------------------------------
 // One contact: its fields, consent and its ledger, its conversations; the edit form; delete.
 
-const detail = { id: null, contact: null, loading: false, error: null, editing: false, errors: null, saving: false, token: 0 };
+const detail = { id: null, contact: null, loading: false, error: null, editing: false, errors: null, saving: false, consentErrors: null, token: 0 };
 const creating = { errors: null, saving: false };
 
 async function loadContact(id) {
   const token = ++detail.token;
-  Object.assign(detail, { id, contact: null, loading: true, error: null, editing: false, errors: null, saving: false });
+  Object.assign(detail, { id, contact: null, loading: true, error: null, editing: false, errors: null, saving: false, consentErrors: null });
   update();
   try {
     const data = await gql(ONE, { id });
@@ -363,6 +368,41 @@ async function onDelete() {
   }
 }
 
+async function onRecordConsent(event) {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  detail.saving = true;
+  detail.consentErrors = null;
+  update();
+  try {
+    const input = { contactId: detail.id, status: String(data.get('status')), note: String(data.get('note') ?? '').trim() || null };
+    const payload = (await gql(RECORD, { input })).recordConsent;
+    detail.consentErrors = errorsByField(payload);
+    if (!detail.consentErrors) {
+      detail.contact = payload.contact;
+      event.target.reset();
+      notify('Consent recorded.');
+    }
+  } catch (error) {
+    detail.consentErrors = { form: error.message };
+  } finally {
+    detail.saving = false;
+    update();
+  }
+}
+
+function consentForm() {
+  const e = detail.consentErrors ?? {};
+  const stray = Object.entries(e).filter(([k]) => k !== 'status' && k !== 'note').map(([, v]) => v).join(' ');
+  return html`<form class="consent-form" @submit=${onRecordConsent} aria-label="Record consent">
+    ${stray ? html`<p class="error" role="alert">${stray}</p>` : nothing}
+    ${field({ id: 'consent-status', name: 'status', label: 'What they said', type: 'select', error: e.status,
+      options: [['OPTED_IN', 'Opted in to texts'], ['OPTED_OUT', 'Opted out of texts']], value: detail.contact.smsConsent.status === 'OPTED_IN' ? 'OPTED_OUT' : 'OPTED_IN' })}
+    ${field({ id: 'consent-note', name: 'note', label: 'How you know', error: e.note, attrs: { placeholder: 'Asked on the phone 12/1' } })}
+    <div class="actions"><button type="submit" ?disabled=${detail.saving}>Record consent</button></div>
+  </form>`;
+}
+
 function contactForm(c, errors, saving, onSubmit, submitLabel, onCancel) {
   const e = errors ?? {};
   const own = c?.timeZoneSource === 'CONTACT' ? c.timeZone : '';
@@ -453,6 +493,7 @@ function detailView() {
         ${e.evidence ? html`<q>${e.evidence}</q>` : nothing}${e.note ? html` <em>${e.note}</em>` : nothing}</li>`)}
     </ol>${c.consentHistory.totalCount > c.consentHistory.nodes.length ? html`<p class="hint">The ${c.consentHistory.nodes.length} newest of ${c.consentHistory.totalCount} entries.</p>` : nothing}`
     : html`<p class="hint">Nothing recorded yet.</p>`}
+    ${canWrite() ? consentForm() : nothing}
     <h2>Conversations</h2>
     ${c.conversations.nodes.length ? html`<ul class="conversations">
       ${c.conversations.nodes.map((v) => html`<li><a href="#/c/${encodeURIComponent(v.id)}">On ${v.phoneNumber.name || formatPhone(v.phoneNumber.number)}</a>

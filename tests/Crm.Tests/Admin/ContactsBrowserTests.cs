@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -40,6 +41,11 @@ public sealed class ContactsBrowserTests(AdminBrowser fixture) : AdminBrowserTes
         await Page.GetByLabel("Tags").FillAsync("driveway, vip");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(Page.Locator("#contact-title")).ToHaveTextAsync($"Corinne {last}");
+        await Page.GetByLabel("What they said").SelectOptionAsync("OPTED_OUT");
+        await Page.GetByLabel("How you know").FillAsync("Asked us on the phone to stop");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Record consent" }).ClickAsync();
+        await Expect(Page.Locator(".history li").First).ToContainTextAsync("Opted out");
+        await Expect(Page.Locator(".history li").First).ToContainTextAsync("Asked us on the phone to stop");
         await ShotAsync("contact");
         await AssertAccessibleAsync("contact page");
 
@@ -87,6 +93,14 @@ public sealed class ContactsBrowserTests(AdminBrowser fixture) : AdminBrowserTes
         await Expect(Page.Locator("th[aria-sort='descending']")).ToContainTextAsync("Name");
         await ShotAsync("contacts");
         await AssertAccessibleAsync("contacts list");
+
+        // None of them has a conversation; a text in gives one its own.
+        await Page.GotoAsync(Url($"/admin/#/contacts?tag={tag}&conversation=no&from={DateTime.Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}&sort=name:desc"));
+        await Expect(rows).ToHaveCountAsync(3);
+        await Page.GotoAsync(Url($"/admin/#/contacts?tag={tag}&conversation=yes&sort=name:desc"));
+        await Expect(Page.Locator(".count")).ToHaveTextAsync("0 contacts");
+        await Page.GotoAsync(Url($"/admin/#/contacts?tag={tag}&sort=name:desc"));
+        await Expect(rows).ToHaveCountAsync(3);
 
         var href = await Page.GetByRole(AriaRole.Link, new() { Name = "Download CSV" }).GetAttributeAsync("href");
         var export = await Context.APIRequest.GetAsync(Url(href!));
