@@ -89,7 +89,7 @@ function midnight(day, days = 0) {
 }
 
 /** The filter as ContactFilterInput: what the list queries and what the export link carries. */
-export function whereOf(f) {
+function whereOf(f) {
   const and = [];
   const tags = tagsOf(f.tag);
   if (tags.length) and.push({ or: tags.map((t) => ({ tags: { some: { eq: t } } })) });
@@ -529,7 +529,7 @@ function guessField(header) {
 }
 
 /** RFC 4180 rows (quotes, doubled quotes, CRLF); stops after `limit` rows. */
-export function parseCsv(text, delimiter = ',', limit = Infinity) {
+function parseCsv(text, delimiter = ',', limit = Infinity) {
   const rows = [];
   let row = [];
   let cell = '';

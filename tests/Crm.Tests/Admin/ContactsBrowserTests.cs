@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Crm.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace Crm.Tests.Admin;
@@ -115,6 +116,38 @@ public sealed class ContactsBrowserTests(AdminBrowser fixture) : AdminBrowserTes
         await Page.SetViewportSizeAsync(360, 740);
         await Expect(rows).ToHaveCountAsync(3);
         Assert.True(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "The contacts list scrolls sideways at 360 px");
+
+        // A viewer reads the same list and contact, with nothing to create, change, import or export.
+        var (viewer, password) = await NewViewerAsync();
+        await OpenAsync(1280, 800);
+        await SignInAsync($"#/contacts?tag={tag}", viewer, password);
+        rows = Page.Locator(".contacts-table tbody tr");
+        await Expect(rows).ToHaveCountAsync(3);
+        foreach (var link in new[] { "New contact", "Import CSV", "Download CSV" })
+        {
+            await Expect(Page.GetByRole(AriaRole.Link, new() { Name = link })).ToHaveCountAsync(0);
+        }
+
+        await rows.First.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(Page.Locator("#contact-title")).ToHaveTextAsync($"Fil Charlie{tag}");
+        await Expect(Page.Locator(".page button")).ToHaveCountAsync(0);
+        await Expect(Page.Locator(".page form")).ToHaveCountAsync(0);
+    }
+
+    private async Task<(string Email, string Password)> NewViewerAsync()
+    {
+        const string Password = "Viewer-Password-2024";
+        var email = $"viewer{Guid.NewGuid():N}@example.com";
+        var invite = await Fixture.Api.DataAsync(
+            "mutation($input: InviteUserInput!) { inviteUser(input: $input) { inviteLink errors { __typename } } }",
+            new { input = new { email, role = "VIEWER" } });
+        var token = invite["inviteUser"]!["inviteLink"]!.GetValue<string>().Split("token=")[1];
+        using var anonymous = new HttpClient { BaseAddress = Fixture.Address };
+        var accepted = await new GraphQLClient(anonymous).DataAsync(
+            "mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { errors { __typename } } }",
+            new { input = new { token = Uri.UnescapeDataString(token), password = Password, displayName = "Vi Viewer" } });
+        Assert.Null(accepted["acceptInvitation"]!["errors"]);
+        return (email, Password);
     }
 
     [Fact]
