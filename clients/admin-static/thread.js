@@ -362,6 +362,7 @@ function contactPanel(contact) {
       ${contact.consentHistory.nodes.map((e) => html`<li><strong>${e.status === 'OPTED_OUT' ? 'Opted out' : 'Opted in'}</strong>
         ${fullTime(e.at)} · ${e.source.toLowerCase().replace('_', ' ')}${e.actorName ? ` · ${e.actorName}` : ''}
         ${e.evidence ? html`<q>${e.evidence}</q>` : nothing}${e.note ? html` <em>${e.note}</em>` : nothing}</li>`)}</ol>` : nothing}
+    <p><a href="#/contacts/${encodeURIComponent(contact.id)}">${canWrite() ? 'Edit' : 'Contact page'}</a></p>
   </details>`;
 }
 

@@ -75,6 +75,8 @@ public sealed class AdminBrowser : IAsyncLifetime
         settings["OpenPhone:ApiBaseUrl"] = _simulator.BaseAddress.ToString();
         settings["OpenPhone:RequestsPerSecond"] = "100";
         settings["OpenPhone:Outbound:Workers"] = "1";
+        // The contacts page's import wizard follows a real job to its end.
+        settings["Imports:Workers"] = "1";
         settings["Crm:Admin:Email"] = AdminEmail;
         settings["Crm:Admin:Password"] = AdminPassword;
         _server = await ServerProcess.StartAsync(settings, port);
