@@ -800,7 +800,7 @@ function drawChart() {
   }
 
   const data = [hourly.map((h) => Date.parse(h.hour) / 1000), hourly.map((h) => h.sent), hourly.map((h) => h.delivered), hourly.map((h) => h.replied)];
-  const width = Math.max(280, Math.min(el.clientWidth || 600, 900));
+  const width = Math.max(280, el.clientWidth - 2 || 600);
   if (chart && chart.root.parentElement === el) {
     chart.setData(data);
     if (Math.abs(chart.width - width) > 4) chart.setSize({ width, height: 220 });
@@ -815,9 +815,17 @@ function drawChart() {
     cursor: { show: false },
     series: [{}, ...SERIES.map(([label, stroke]) => ({ label, stroke, width: 2, points: { show: true, size: 6, fill: stroke } }))],
     axes: [{}, { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) }],
-    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    scales: {
+      // One hour alone would sit on the axis' edge: show the hours around it.
+      x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+    },
   }, data, el);
 }
+
+window.addEventListener('resize', () => {
+  if (chart) drawChart();
+});
 
 function chartView(c) {
   const hourly = c.results.hourly;

@@ -70,6 +70,7 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Expect(Page.Locator("#campaign-chart canvas")).ToBeVisibleAsync();
         await AssertAccessibleAsync("campaign page");
         await ShotAsync("campaign");
+        await AssertFitsAPhoneAsync();
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "Duplicate" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = $"{name} (copy)", Exact = true })).ToBeVisibleAsync();
@@ -83,6 +84,7 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Expect(Page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true })).ToHaveCountAsync(0);
         await AssertAccessibleAsync("campaigns list");
         await ShotAsync("campaigns");
+        await AssertFitsAPhoneAsync();
     }
 
     [Fact]
@@ -103,6 +105,13 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Expect(Page.GetByLabel("Text of variant A")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(Page.Locator("#name-error")).ToHaveCountAsync(0);
         await AssertAccessibleAsync("campaign builder with errors");
+    }
+
+    private async Task AssertFitsAPhoneAsync()
+    {
+        await Page.SetViewportSizeAsync(360, 740);
+        await Page.WaitForFunctionAsync("document.documentElement.scrollWidth <= innerWidth");
+        await Page.SetViewportSizeAsync(1280, 800);
     }
 
     /// <summary>A fixed-offset zone where it is about 13:00 now.</summary>
