@@ -192,7 +192,7 @@ function listView() {
           ${list.items.map((c) => html`<tr>
             <td><a href=${campaignHref(c.id)}>${c.name}</a></td>
             <td><span class="campaign-status" data-status=${c.status}>${statusWord(c.status)}</span></td>
-            <td>${progress(c.results?.total, c.name)}</td>
+            <td>${c.startedAt ? progress(c.results?.total, c.name) : html`<span class="hint">Not started</span>`}</td>
             <td>${c.results?.total.replied ?? 0}</td>
             <td>${fullTime(c.createdAt)}</td>
             <td>${fullTime(c.startedAt ?? c.startAt) || '—'}</td>

@@ -107,6 +107,38 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await AssertAccessibleAsync("campaign builder with errors");
     }
 
+    [Fact]
+    public async Task AViewerReadsACampaignWhoseHostileNameRendersLiterallyAndGetsNoControls()
+    {
+        var name = "<img src=x onerror=alert(1)> " + Guid.NewGuid().ToString("N")[..6];
+        var created = await Fixture.Api.DataAsync(
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } errors { __typename } } }",
+            new { input = new { name, variants = new[] { new { body = "Hi {firstName|there} <b>" } } } });
+        var id = created["createCampaign"]!["campaign"]!["id"]!.GetValue<string>();
+        var email = $"viewer{Guid.NewGuid():N}@example.com";
+        var invite = await Fixture.Api.DataAsync(
+            "mutation($input: InviteUserInput!) { inviteUser(input: $input) { inviteLink errors { __typename } } }",
+            new { input = new { email, role = "VIEWER" } });
+
+        await Page.GotoAsync(Url(invite["inviteUser"]!["inviteLink"]!.GetValue<string>()));
+        await Page.GetByLabel("Your name").FillAsync("Cam Viewer");
+        await Page.GetByLabel("Password", new() { Exact = true }).FillAsync("Viewer-Password-2024");
+        await Page.GetByLabel("Password again").FillAsync("Viewer-Password-2024");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create my account" }).ClickAsync();
+        await Expect(Page.Locator(".top .me")).ToContainTextAsync("Cam Viewer");
+
+        await Page.GotoAsync(Url($"/admin/#/campaigns/{Uri.EscapeDataString(id)}"));
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(Page.Locator(".campaign .body")).ToHaveTextAsync("Hi {firstName|there} <b>");
+        await Expect(Page.Locator(".campaign-actions")).ToHaveCountAsync(0);
+        await Page.GotoAsync(Url("/admin/#/campaigns"));
+        await Expect(Page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "New campaign" })).ToHaveCountAsync(0);
+        await Page.GotoAsync(Url("/admin/#/campaigns/new"));
+        await Expect(Page.Locator(".campaigns")).ToContainTextAsync("Your role reads campaigns");
+        await Expect(Page.Locator("form")).ToHaveCountAsync(0);
+    }
+
     private async Task AssertFitsAPhoneAsync()
     {
         await Page.SetViewportSizeAsync(360, 740);
