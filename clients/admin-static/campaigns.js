@@ -510,7 +510,7 @@ function variantPreview(v) {
       <p class="bubble body preview-text">${c.text}</p>
       <p class="hint">${c.segments.encoding === 'UCS2' ? 'UCS-2' : 'GSM-7'} · ${c.segments.segments} ${c.segments.segments === 1 ? 'part' : 'parts'} · ${money(c.segments.estimatedCost)}
         ${c.missing.length ? html` · no value for ${c.missing.join(', ')}` : nothing}${c.optOutFooter ? ' · with the opt-out footer' : ''}</p>` : nothing}
-    ${a ? html`<p class="hint estimate">Across ${a.contacts} contacts: ${a.minSegments === a.maxSegments ? a.minSegments : `${a.minSegments}–${a.maxSegments}`} parts each,
+    ${a ? html`<p class="hint estimate">Across ${a.contacts} contacts: ${a.minSegments === a.maxSegments ? a.minSegments : `${a.minSegments}–${a.maxSegments}`} ${a.maxSegments === 1 ? 'part' : 'parts'} each,
       ${a.totalSegments} in all, about ${money(a.totalCost)}${a.ucs2Texts ? `; ${a.ucs2Texts} as UCS-2` : ''}.</p>` : nothing}
   </div>`;
 }

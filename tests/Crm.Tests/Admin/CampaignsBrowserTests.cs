@@ -105,6 +105,21 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Expect(Page.GetByLabel("Text of variant A")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(Page.Locator("#name-error")).ToHaveCountAsync(0);
         await AssertAccessibleAsync("campaign builder with errors");
+
+        // Fixed, it saves; its draft edits back into the builder and schedules in a chosen zone.
+        await Page.GetByLabel("Text of variant A").FillAsync("Hello {firstName|there}");
+        await Page.GetByLabel("Tags").FillAsync("nobody-" + Guid.NewGuid().ToString("N")[..6]);
+        await save.ClickAsync();
+        await Expect(Page.Locator(".page-head .campaign-status")).ToHaveTextAsync("Draft");
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Edit or schedule" }).ClickAsync();
+        await Expect(Page.GetByLabel("Text of variant A")).ToHaveValueAsync("Hello {firstName|there}");
+        await Page.GetByLabel("At a date and time").CheckAsync();
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await Page.GetByLabel("Starts at").FillAsync($"{tomorrow}T10:00");
+        await Page.GetByLabel("Time zone").SelectOptionAsync("America/Chicago");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save and schedule" }).ClickAsync();
+        await Expect(Page.Locator(".page-head .campaign-status")).ToHaveTextAsync("Scheduled");
+        await Expect(Page.Locator(".settings")).ToContainTextAsync("(America/Chicago)");
     }
 
     [Fact]
