@@ -445,9 +445,10 @@ async function saveBuilder(event) {
         { input: { id: b.id, startAt: startAt?.toISOString() ?? b.startLocal, timeZone: b.timeZone } })).scheduleCampaign;
       const scheduleErrors = errorsByField(scheduled, TEMPLATE_ERRORS);
       if (scheduleErrors) {
-        // Saved as a draft all the same: edit it from here.
+        // Saved as a draft all the same: the builder stays, with the errors, now editing that draft (no hashchange,
+        // which would start the builder afresh).
         b.errors = scheduleErrors;
-        location.hash = campaignHref(b.id, '/edit');
+        history.replaceState(null, '', campaignHref(b.id, '/edit'));
         return;
       }
       notify('Campaign scheduled.');

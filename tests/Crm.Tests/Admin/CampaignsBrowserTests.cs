@@ -114,6 +114,10 @@ public sealed class CampaignsBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         await Page.GetByRole(AriaRole.Link, new() { Name = "Edit or schedule" }).ClickAsync();
         await Expect(Page.GetByLabel("Text of variant A")).ToHaveValueAsync("Hello {firstName|there}");
         await Page.GetByLabel("At a date and time").CheckAsync();
+        var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await Page.GetByLabel("Starts at").FillAsync($"{yesterday}T10:00");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save and schedule" }).ClickAsync();
+        await Expect(Page.Locator("#startLocal-error")).ToContainTextAsync("has passed");
         var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await Page.GetByLabel("Starts at").FillAsync($"{tomorrow}T10:00");
         await Page.GetByLabel("Time zone").SelectOptionAsync("America/Chicago");
