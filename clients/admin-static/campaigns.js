@@ -2,7 +2,7 @@
 import { html, nothing } from './vendor/lit-html/lit-html.js';
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { gql, payloadError, subscribe } from './api.js';
-import { canWrite, notify, state, update } from './store.js';
+import { canWrite, notify, update } from './store.js';
 import { confirmAction, errorsByField, field, more, status } from './ui.js';
 import { formatPhone, fullTime, money } from './format.js';
 
@@ -125,8 +125,10 @@ function leave() {
   chart = null;
 }
 
-// The shell has no "leave" hook: a page left behind notices on its next event and stops.
-const stillHere = () => state.route.name === 'campaigns';
+// The shell has no "leave" hook: leaving the page's routes ends its subscription, refresh and chart.
+window.addEventListener('hashchange', () => {
+  if (!/^#\/campaigns(\/|$|\?)/.test(location.hash)) leave();
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // The list
@@ -651,7 +653,7 @@ async function loadDetail() {
 // Deliveries raise no campaignUpdated (they are the texts' own status): while it runs, a slow refresh catches them.
 function syncPoll() {
   const running = detail?.campaign?.status === 'RUNNING';
-  if (running && !poll) poll = setInterval(() => (stillHere() && detail ? loadDetail() : leave()), 5000);
+  if (running && !poll) poll = setInterval(loadDetail, 5000);
   if (!running && poll) {
     clearInterval(poll);
     poll = 0;
@@ -664,10 +666,6 @@ function enterDetail(id) {
   let refetch = 0;
   // Bursts of events (a tick queues many texts) come down to one refetch.
   const soon = () => {
-    if (!stillHere()) {
-      leave();
-      return;
-    }
     clearTimeout(refetch);
     refetch = setTimeout(loadDetail, 300);
   };
