@@ -800,8 +800,11 @@ function drawChart() {
 
   const data = [hourly.map((h) => Date.parse(h.hour) / 1000), hourly.map((h) => h.sent), hourly.map((h) => h.delivered), hourly.map((h) => h.replied)];
   const width = Math.max(280, el.clientWidth - 2 || 600);
+  // Half an hour either side keeps the first and last hours (or a lone one) off the axis' edges.
+  const xs = { min: data[0][0] - 1800, max: data[0][data[0].length - 1] + 1800 };
   if (chart && chart.root.parentElement === el) {
-    chart.setData(data);
+    chart.setData(data, false);
+    chart.setScale('x', xs);
     if (Math.abs(chart.width - width) > 4) chart.setSize({ width, height: 220 });
     return;
   }
@@ -815,11 +818,11 @@ function drawChart() {
     series: [{}, ...SERIES.map(([label, stroke]) => ({ label, stroke, width: 2, points: { show: true, size: 6, fill: stroke } }))],
     axes: [{}, { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) }],
     scales: {
-      // One hour alone would sit on the axis' edge: show the hours around it.
-      x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+      x: { time: true, auto: false },
       y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
     },
   }, data, el);
+  chart.setScale('x', xs);
 }
 
 window.addEventListener('resize', () => {
