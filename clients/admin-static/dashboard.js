@@ -59,7 +59,7 @@ function chart(days) {
   const y = (v) => height - pad.bottom - (v / max) * (height - pad.bottom - pad.top);
   const label = (d) => dayLabel.format(new Date(`${d.date}T00:00:00Z`));
   const total = days.reduce((sum, d) => sum + d.textsIn + d.textsOut, 0);
-  return html`<figure class="chart">
+  return html`<figure class="day-chart">
     <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-labelledby="chart-title">
       <title id="chart-title">Texts per day over the last ${days.length} days: ${number.format(total)} in all. The table below has each day.</title>
       ${svg`<line class="axis" x1=${pad.left} x2=${width} y1=${y(0)} y2=${y(0)}></line>
@@ -72,7 +72,7 @@ function chart(days) {
             ${i % 7 === days.length % 7 ? svg`<text class="tick" x=${x} y=${height - 6}>${label(d)}</text>` : nothing}`;
         })}`}
     </svg>
-    <figcaption><span class="key in"></span> Texts in <span class="key out"></span> Texts out</figcaption>
+    <figcaption><span class="swatch in"></span> Texts in <span class="swatch out"></span> Texts out</figcaption>
   </figure>
   <details><summary>Texts per day as a table</summary>
     <div class="table-wrap"><table class="table"><thead><tr><th scope="col">Day</th><th scope="col">In</th><th scope="col">Out</th></tr></thead>

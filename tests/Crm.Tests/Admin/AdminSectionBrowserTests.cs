@@ -20,7 +20,7 @@ public sealed class AdminSectionBrowserTests(AdminBrowser fixture) : AdminBrowse
         await Expect(textsIn).ToBeVisibleAsync();
         // Today's column: this test's text at least (the events it published dropped the cached numbers).
         Assert.True(int.Parse(await textsIn.Locator("td .value").First.InnerTextAsync(), System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture) >= 1);
-        await Expect(Page.Locator(".chart svg rect.in")).ToHaveCountAsync(30);
+        await Expect(Page.Locator(".day-chart svg rect.in")).ToHaveCountAsync(30);
         await Expect(Page.GetByRole(AriaRole.Img, new() { Name = "Texts per day over the last 30 days" })).ToBeVisibleAsync();
         await AssertAccessibleAsync("dashboard");
         await ShotAsync("dashboard");
