@@ -69,6 +69,9 @@ public abstract class AdminBrowserTest(AdminBrowser fixture) : IAsyncLifetime
         Assert.True(serious.Count == 0, $"axe on the {what}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
     }
 
+    /// <summary>Whether the page fits its window's width: nothing scrolls sideways.</summary>
+    protected Task<bool> FitsTheScreenAsync() => Page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth");
+
     protected async Task ShotAsync(string name) =>
         await Page.ScreenshotAsync(new() { Path = Path.Combine(AdminBrowser.Artifacts, $"{name}.png") });
 

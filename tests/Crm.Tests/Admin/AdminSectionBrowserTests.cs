@@ -24,6 +24,15 @@ public sealed class AdminSectionBrowserTests(AdminBrowser fixture) : AdminBrowse
         await Expect(Page.GetByRole(AriaRole.Img, new() { Name = "Texts per day over the last 30 days" })).ToBeVisibleAsync();
         await AssertAccessibleAsync("dashboard");
         await ShotAsync("dashboard");
+
+        // At phone width, the dashboard and the widest admin table stay within the screen.
+        await OpenAsync(360, 740);
+        await SignInAsync("#/dashboard");
+        await Expect(Page.GetByRole(AriaRole.Row, new() { Name = "Texts in" })).ToBeVisibleAsync();
+        Assert.True(await FitsTheScreenAsync(), "The dashboard scrolls sideways at 360 px");
+        await Page.GotoAsync(Url("/admin/#/admin/webhooks"));
+        await Expect(Page.Locator("tbody tr").First).ToBeVisibleAsync();
+        Assert.True(await FitsTheScreenAsync(), "The webhook log scrolls sideways at 360 px");
     }
 
     [Fact]
