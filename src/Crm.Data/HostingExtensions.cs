@@ -23,6 +23,7 @@ public static partial class HostingExtensions
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ConnectionUrls.Apply(builder.Configuration);
         builder.Services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section)
             .Validate(o => NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(o.BusinessTimeZone) is not null, "Crm:BusinessTimeZone must be an IANA time zone such as America/New_York.")
             .ValidateOnStart();

@@ -27,7 +27,7 @@ internal sealed class RedisConnection(IConfiguration configuration) : IDisposabl
         {
             if (_connection is null)
             {
-                var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
+                var options = Options(configuration.GetConnectionString("Redis")!);
                 options.AbortOnConnectFail = false; // start and keep retrying while Redis is away
                 options.BacklogPolicy = BacklogPolicy.FailFast; // never queue a publish or a PING behind a reconnect
                 options.ConnectTimeout = 2000;
@@ -42,6 +42,34 @@ internal sealed class RedisConnection(IConfiguration configuration) : IDisposabl
         {
             _connecting.Release();
         }
+    }
+
+    /// <summary>
+    /// StackExchange.Redis's own form (<c>host:6379,password=…</c>), or a platform's URL: <c>redis://</c>, or
+    /// <c>rediss://</c> for TLS (DigitalOcean's managed Redis/Valkey: <c>rediss://default:…@host:25061</c>).
+    /// </summary>
+    internal static ConfigurationOptions Options(string value)
+    {
+        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss"))
+        {
+            return ConfigurationOptions.Parse(value);
+        }
+
+        var user = uri.UserInfo.Split(':', 2);
+        var options = new ConfigurationOptions
+        {
+            Ssl = uri.Scheme == "rediss",
+            User = user.Length > 1 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : null,
+            // redis://:secret@host names only a password, and so does a lone name (redis://secret@host), as redis-cli -u reads it.
+            Password = user.Length > 1 ? Uri.UnescapeDataString(user[1]) : user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : null,
+        };
+        options.EndPoints.Add(uri.Host, uri.Port > 0 ? uri.Port : 6379);
+        if (int.TryParse(uri.AbsolutePath.Trim('/'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var database))
+        {
+            options.DefaultDatabase = database;
+        }
+
+        return options;
     }
 
     public void Dispose()
