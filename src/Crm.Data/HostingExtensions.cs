@@ -105,18 +105,21 @@ public static partial class HostingExtensions
         (CoreEventId.SaveChangesFailed, LogLevel.Debug),
         (RelationalEventId.CommandError, LogLevel.Debug)));
 
-    /// <summary>Migrates and seeds as configured; run once before the host starts serving.</summary>
-    public static async Task InitializeCrmDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Migrates and seeds as configured; run once before the host starts serving. <paramref name="migrate"/> migrates
+    /// whatever <see cref="CrmOptions.MigrateOnStartup"/> says: the <c>migrate</c> command.
+    /// </summary>
+    public static async Task InitializeCrmDatabaseAsync(this IServiceProvider services, bool migrate = false, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var options = scope.ServiceProvider.GetRequiredService<IOptions<CrmOptions>>().Value;
         var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Crm.Data");
 
-        if (options.MigrateOnStartup)
+        if (options.MigrateOnStartup || migrate)
         {
-            // REVIEW: start-up migration suits one instance or a rolling deploy of additive changes;
-            // operators with several instances set Crm:MigrateOnStartup=false and run `dotnet ef database update`.
+            // Start-up migration suits one instance or a rolling deploy of additive changes; with several instances,
+            // operators set Crm:MigrateOnStartup=false and run the server binary's `migrate` before the release.
             await db.Database.MigrateAsync(cancellationToken);
         }
 

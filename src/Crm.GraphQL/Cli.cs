@@ -9,13 +9,23 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.GraphQL;
 
 /// <summary>
-/// Operator commands of the server binary: <c>users create-admin --email … [--password …]</c>, and
+/// Operator commands of the server binary: <c>migrate</c>, <c>users create-admin --email … [--password …]</c>, and
 /// <c>import openphone [--full] [--since &lt;time&gt;]</c>.
 /// </summary>
 internal static class Cli
 {
+    /// <summary><c>migrate</c>: apply pending migrations and exit (a platform's pre-deploy job; chiseled images have no <c>dotnet ef</c>).</summary>
+    public static bool Migrating(string[] args) => args is ["migrate"];
+
     public static async Task<bool> TryRunAsync(IServiceProvider services, string[] args)
     {
+        if (Migrating(args))
+        {
+            // The start-up path has migrated by now, whatever Crm:MigrateOnStartup says.
+            Console.WriteLine("The database is up to date.");
+            return true;
+        }
+
         if (args is not ["users", "create-admin", ..])
         {
             return false;

@@ -25,7 +25,7 @@ builder.AddWebhooks();
 builder.AddOpenPhoneMode();
 
 var app = builder.Build();
-await app.Services.InitializeCrmDatabaseAsync();
+await app.Services.InitializeCrmDatabaseAsync(migrate: Cli.Migrating(args));
 if (await Cli.TryRunAsync(app.Services, args) || !Cli.ImportOnStart(app, args))
 {
     return;
