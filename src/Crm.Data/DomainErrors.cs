@@ -32,6 +32,10 @@ public sealed class NotFoundException(string typeName, Guid id)
     public Guid Id { get; } = id;
 }
 
+/// <summary>The event was processed long ago and its body removed by retention: there is nothing left to process again.</summary>
+public sealed class WebhookBodyNotKeptException()
+    : DomainException("This event's body is past its retention (Retention:WebhookBodies) and was removed, so it cannot be replayed.");
+
 public sealed class InvalidInvitationException()
     : DomainException("The invitation is unknown, expired or already used.");
 

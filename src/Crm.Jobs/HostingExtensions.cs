@@ -30,6 +30,10 @@ public static class HostingExtensions
         }
 
         builder.Services.AddTransient<RetryWebhooksJob>();
+        builder.Services.AddOptions<Maintenance.RetentionOptions>().BindConfiguration(Maintenance.RetentionOptions.Section)
+            .Validate(o => o.WebhookBodies > TimeSpan.Zero && o.AuditLog > TimeSpan.Zero, "Retention periods must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddTransient<Maintenance.RetentionJob>();
         builder.AddOpenPhoneClient();
         builder.AddOutboundSender();
         builder.AddImports();
@@ -139,6 +143,7 @@ public static class HostingExtensions
             {
                 scheduler.Schedule<RetryWebhooksJob>().EveryMinute().PreventOverlapping(nameof(RetryWebhooksJob));
                 scheduler.Schedule<SweepOutboxJob>().EveryMinute();
+                scheduler.Schedule<Maintenance.RetentionJob>().Hourly().PreventOverlapping(Maintenance.RetentionJob.Name);
                 var tick = services.GetRequiredService<IOptions<CampaignOptions>>().Value.Tick;
                 scheduler.Schedule<CampaignTickJob>().EverySeconds(Math.Max(1, (int)tick.TotalSeconds)).PreventOverlapping(CampaignTickJob.Name);
             });

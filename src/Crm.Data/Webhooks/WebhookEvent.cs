@@ -14,8 +14,8 @@ public sealed class WebhookEvent
 
     public DateTimeOffset ReceivedAt { get; set; }
 
-    /// <summary>The body exactly as received.</summary>
-    public required string Body { get; init; }
+    /// <summary>The body exactly as received; null once a processed event is past its retention (Retention:WebhookBodies).</summary>
+    public required string? Body { get; set; }
 
     /// <summary>The call a call event is about (OpenPhone's <c>AC…</c>): details waiting for their call are found by it.</summary>
     public string? CallOpenPhoneId { get; init; }

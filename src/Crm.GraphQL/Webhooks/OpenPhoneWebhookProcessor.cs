@@ -38,13 +38,21 @@ internal sealed partial class OpenPhoneWebhookProcessor(
     /// Processes the event again now, whatever its state, unless someone is processing it at this moment: then the
     /// event is returned as it is, and their processing is the replay. Null when there is no such event.
     /// </summary>
+    /// <exception cref="WebhookBodyNotKeptException">Retention removed the body.</exception>
     public async Task<WebhookEvent?> ReplayAsync(Guid id, Actor actor, CancellationToken cancellationToken)
     {
-        var eventId = await db.WebhookEvents.AsNoTracking().Where(e => e.Id == id).Select(e => e.EventId).FirstOrDefaultAsync(cancellationToken);
-        if (eventId is null)
+        var stored = await db.WebhookEvents.AsNoTracking().Where(e => e.Id == id).Select(e => new { e.EventId, Kept = e.Body != null }).FirstOrDefaultAsync(cancellationToken);
+        if (stored is null)
         {
             return null;
         }
+
+        if (!stored.Kept)
+        {
+            throw new WebhookBodyNotKeptException();
+        }
+
+        var eventId = stored.EventId;
 
         await work.RunAsync(_ =>
         {
@@ -97,7 +105,8 @@ internal sealed partial class OpenPhoneWebhookProcessor(
     /// <summary>What a delivery did; its timeline and contact operations hand their own events to the unit of work.</summary>
     private async Task<Outcome> DispatchAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
     {
-        if (!OpenPhonePayload.TryParse(webhookEvent.Body, webhookEvent.EventId, out var payload))
+        // A body removed by retention belongs to an event that was processed: none is claimed again (replay refuses it).
+        if (webhookEvent.Body is not { } body || !OpenPhonePayload.TryParse(body, webhookEvent.EventId, out var payload))
         {
             throw new InvalidDataException("The body is not an OpenPhone event envelope.");
         }

@@ -20,10 +20,17 @@ internal static class WebhookEventMutations
             .ResolveAsync(async ctx =>
             {
                 var id = NodeId.Decode(ctx.GetArgument<ReplayWebhookEventInput>("input").Id, "WebhookEvent");
-                var replayed = await ctx.RequestServices!.GetRequiredService<OpenPhoneWebhookProcessor>().ReplayAsync(id, ctx.Actor(), ctx.CancellationToken);
-                return replayed is null
-                    ? new ReplayWebhookEventPayload(null, [new NotFoundException("WebhookEvent", id)])
-                    : new ReplayWebhookEventPayload(replayed, null);
+                try
+                {
+                    var replayed = await ctx.RequestServices!.GetRequiredService<OpenPhoneWebhookProcessor>().ReplayAsync(id, ctx.Actor(), ctx.CancellationToken);
+                    return replayed is null
+                        ? new ReplayWebhookEventPayload(null, [new NotFoundException("WebhookEvent", id)])
+                        : new ReplayWebhookEventPayload(replayed, null);
+                }
+                catch (WebhookBodyNotKeptException ex)
+                {
+                    return new ReplayWebhookEventPayload(null, [ex]);
+                }
             });
     }
 }
@@ -52,6 +59,7 @@ internal sealed class ReplayWebhookEventErrorType : UnionGraphType
         Name = "ReplayWebhookEventError";
         Description = "Why replayWebhookEvent processed nothing.";
         Type<NotFoundErrorType>();
+        Type<WebhookBodyNotKeptErrorType>();
     }
 }
 
@@ -63,5 +71,13 @@ internal sealed class ReplayWebhookEventPayloadType : ObjectGraphType<ReplayWebh
         Description = "The result of a replay: the event with its new state (processed, or failed with the error), or errors.";
         Field(x => x.WebhookEvent, type: typeof(WebhookEventType)).Description("The event after the replay.");
         Field(x => x.Errors, type: typeof(ListGraphType<NonNullGraphType<ReplayWebhookEventErrorType>>)).Description("Why nothing was processed; null on success.");
+    }
+}
+
+internal sealed class WebhookBodyNotKeptErrorType : ErrorGraphType<WebhookBodyNotKeptException>
+{
+    public WebhookBodyNotKeptErrorType()
+        : base("WebhookBodyNotKeptError", "The event's body is past its retention (Retention:WebhookBodies) and was removed: there is nothing to process again.")
+    {
     }
 }

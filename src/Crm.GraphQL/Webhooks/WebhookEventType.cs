@@ -21,7 +21,7 @@ internal sealed class WebhookEventType : ObjectGraphType<WebhookEvent>
         Field(x => x.NextAttemptAt, nullable: true).Description("When the retry job will next process it; null when nothing is pending.");
         Field(x => x.ReceivedAt).Description("When it was received.");
         Field(x => x.ProcessedAt, nullable: true).Description("When processing last succeeded or decided to ignore it.");
-        Field(x => x.Body).Description("The body exactly as received.");
+        Field(x => x.Body, nullable: true).Description("The body exactly as received; null once a processed event is past its retention (Retention:WebhookBodies, 90 days by default).");
     }
 }
 

@@ -1338,7 +1338,6 @@ namespace Crm.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<string>("Body")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<string>("CallOpenPhoneId")

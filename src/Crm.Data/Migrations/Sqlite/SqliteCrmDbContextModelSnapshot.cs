@@ -1329,7 +1329,6 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Body")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CallOpenPhoneId")
