@@ -5,6 +5,7 @@ using Crm.GraphQL.Auth;
 using Crm.GraphQL.Exports;
 using Crm.GraphQL.Health;
 using Crm.GraphQL.Importing;
+using Crm.GraphQL.Observability;
 using Crm.GraphQL.OpenPhone;
 using Crm.GraphQL.Server;
 using Crm.GraphQL.Webhooks;
@@ -33,6 +34,7 @@ if (await Cli.TryRunAsync(app.Services, args) || !Cli.ImportOnStart(app, args))
 
 app.Services.UseCrmSchedule();
 app.UseCrmSecurity();
+app.UseCrmMetrics();
 app.MapAdminPage();
 app.MapAuthEndpoints();
 app.MapGraphQLEndpoint().RequireRateLimiting(AuthSetup.RequestPolicy);

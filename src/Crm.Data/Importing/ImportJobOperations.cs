@@ -126,6 +126,7 @@ public sealed class ImportJobOperations(CrmDbContext db, UnitOfWork work, Import
             job.LeaseUntil = null;
             job.ClaimToken = null;
             await files.DeleteAsync(job.Id, ct);
+            CrmMetrics.ImportsFinished.Add(1, new KeyValuePair<string, object?>("kind", job.Kind.ToString()), new KeyValuePair<string, object?>("status", status.ToString()));
             return Change.Of(true, new ImportJobUpdated(job.Id));
         }, cancellationToken);
     }
