@@ -36,12 +36,18 @@ internal static class Telemetry
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (otlp)
         {
             otel.UseOtlpExporter();
         }
 
-        builder.Services.AddHostedService<OperationalGauges>();
+        // The state gauges cost a few reads every 15 s: only where something collects them.
+        if (otlp || !string.IsNullOrEmpty(builder.Configuration["Metrics:Token"]))
+        {
+            builder.Services.AddHostedService<OperationalGauges>();
+        }
+
         return builder;
     }
 

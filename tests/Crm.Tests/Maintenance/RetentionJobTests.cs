@@ -5,6 +5,7 @@ using Crm.GraphQL.Server.Conventions;
 using Crm.Jobs.Maintenance;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Tests.Maintenance;
 
@@ -57,6 +58,25 @@ public sealed class RetentionJobTests(PostgresFixture fixture) : PostgresTest(fi
         var log = await admin.DataAsync("{ webhookEvents(first: 10, status: PROCESSED) { nodes { eventId body } } }");
         var row = log["webhookEvents"]!["nodes"]!.AsArray().Single(n => n!["eventId"]!.GetValue<string>() == "EVold-processed")!;
         Assert.Null(row["body"]);
+    }
+
+    [Fact]
+    public async Task TwoInstancesTryingAtOnceRunItOnce()
+    {
+        await using var second = new CrmApiFactory(PostgresFixture.Settings());
+        var day = Now.AddDays(30);
+
+        // Ten tries at the same moment, half on each instance, each through its own scope and connection.
+        var tries = Enumerable.Range(0, 10).Select(i => i % 2 == 0
+            ? RunAsync(day)
+            : Task.Run(async () =>
+            {
+                await using var scope = second.Services.CreateAsyncScope();
+                return await scope.ServiceProvider.GetRequiredService<RetentionJob>().RunAsync(day, CancellationToken.None);
+            }));
+        var results = await Task.WhenAll(tries);
+
+        Assert.Single(results, r => r is not null);
     }
 
     private Task<RetentionResult?> RunAsync(DateTimeOffset now) =>

@@ -5,6 +5,8 @@ using Crm.Tests.Infrastructure;
 namespace Crm.Tests.Observability;
 
 /// <summary>/metrics: served only with a token, refused without it, and listing the plan's metrics after real traffic.</summary>
+/// <remarks>In the shared database's collection: its gauge sampler reads tables that other tests' resets truncate.</remarks>
+[Collection(nameof(PostgresCollection))]
 public sealed class MetricsTests
 {
     private const string Token = "scrape-token-for-tests-1";
