@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.OpenPhone;
 using Microsoft.Playwright;
-using Npgsql;
 
 namespace Crm.Tests.Admin;
 
@@ -56,7 +55,7 @@ public sealed class AdminBrowser : IAsyncLifetime
         }
 
         Directory.CreateDirectory(Artifacts);
-        var connection = await CreateDatabaseAsync();
+        var connection = await PostgresFixture.CreateDatabaseAsync(Database);
         var port = ServerProcess.FreePort();
         _simulator = await SimulatorServer.StartAsync(new Dictionary<string, string?>
         {
@@ -169,20 +168,6 @@ public sealed class AdminBrowser : IAsyncLifetime
             "query($phone: String!) { conversations(first: 1, where: { contact: { phone: { eq: $phone } } }, includeSnoozed: true) { nodes { id status unread snoozedUntil } } }",
             new { phone });
         return data["conversations"]!["nodes"]![0]!;
-    }
-
-    private static async Task<string> CreateDatabaseAsync()
-    {
-        await using (var admin = new NpgsqlConnection(PostgresFixture.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(PostgresFixture.ConnectionString) { Database = Database }.ConnectionString;
     }
 }
 

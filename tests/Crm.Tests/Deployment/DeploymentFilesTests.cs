@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Crm.Tests.Infrastructure;
 using Npgsql;
@@ -84,15 +83,7 @@ public sealed class DeploymentFilesTests
     [Fact]
     public async Task TheServerBinaryMigratesAnEmptyDatabaseWithMigrateThenServesReadyFromPlatformUrls()
     {
-        var target = new NpgsqlConnectionStringBuilder(PostgresFixture.ConnectionString) { Database = "crm_platform_urls" };
-        await using (var admin = new NpgsqlConnection(PostgresFixture.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand("DROP DATABASE IF EXISTS crm_platform_urls WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand("CREATE DATABASE crm_platform_urls", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        var target = new NpgsqlConnectionStringBuilder(await PostgresFixture.CreateDatabaseAsync("crm_platform_urls"));
 
         var credentials = target.Password is null ? Uri.EscapeDataString(target.Username!) : $"{Uri.EscapeDataString(target.Username!)}:{Uri.EscapeDataString(target.Password)}";
         var settings = new Dictionary<string, string?>
@@ -102,7 +93,7 @@ public sealed class DeploymentFilesTests
             ["Crm:MigrateOnStartup"] = "false",
         };
 
-        var (exitCode, output) = await RunAsync(settings, "migrate");
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(settings, "migrate");
         Assert.True(exitCode == 0, output);
         Assert.Contains("The database is up to date.", output, StringComparison.Ordinal);
 
@@ -112,29 +103,6 @@ public sealed class DeploymentFilesTests
         var checks = System.Text.Json.Nodes.JsonNode.Parse(await ready.Content.ReadAsStringAsync())!["checks"]!;
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(("Healthy", "Healthy"), (checks["database"]!["status"]!.GetValue<string>(), checks["redis"]!["status"]!.GetValue<string>()));
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string?> settings, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Crm.GraphQL.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     private static YamlMappingNode Yaml(string path)

@@ -46,6 +46,21 @@ public sealed class PostgresFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>A new, empty database beside the shared one (dropped first if a run left it); its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var admin = new NpgsqlConnection(ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
     /// <summary>Empties every table: each test arranges its own rows.</summary>
     public async Task ResetAsync()
     {
