@@ -6,6 +6,7 @@ using Crm.Data.Outbound;
 using Crm.Data.PhoneNumbers;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,7 +18,7 @@ namespace Crm.Data;
 /// <c>dotnet ef migrations add &lt;Name&gt; --project src/Crm.Data --startup-project src/Crm.GraphQL --context PostgresCrmDbContext --output-dir Migrations/Postgres</c>
 /// and the same with <c>SqliteCrmDbContext</c> / <c>Migrations/Sqlite</c>. <c>scripts/add-migration.sh &lt;Name&gt;</c> runs both.
 /// </remarks>
-public abstract class CrmDbContext(DbContextOptions options) : IdentityUserContext<CrmUser, Guid>(options)
+public abstract class CrmDbContext(DbContextOptions options) : IdentityUserContext<CrmUser, Guid>(options), IDataProtectionKeyContext
 {
     public DbSet<Contact> Contacts => Set<Contact>();
 
@@ -70,6 +71,11 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
     public DbSet<Campaigns.CampaignFollowUp> CampaignFollowUps => Set<Campaigns.CampaignFollowUp>();
 
     public DbSet<Jobs.JobLease> JobLeases => Set<Jobs.JobLease>();
+
+    public DbSet<Monitoring.SyntheticCheck> SyntheticChecks => Set<Monitoring.SyntheticCheck>();
+
+    /// <summary>ASP.NET Data Protection's key ring: every instance signs and reads sign-in cookies with the same keys.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -7,6 +7,8 @@ using Crm.Data.Outbound;
 using Crm.Data.Seeding;
 using Crm.Data.Users;
 using Crm.Data.Webhooks;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +45,9 @@ public static partial class HostingExtensions
             builder.Services.AddDbContextPool<CrmDbContext, PostgresCrmDbContext>(o => Quiet(o.UseNpgsql(connectionString)).AddInterceptors(RowLocks.Interceptor));
         }
 
+        // Sign-in cookies and Identity's tokens are sealed with Data Protection's keys. Kept in the database, every
+        // instance (and the next container) reads what the others sealed; by default they live in one container's home.
+        builder.Services.AddDataProtection().SetApplicationName("Attack-a-Crack CRM").PersistKeysToDbContext<CrmDbContext>();
         builder.Services.AddScoped<UnitOfWork>();
         builder.Services.AddScoped<ContactOperations>();
         builder.Services.AddScoped<InboxOperations>();
@@ -89,6 +94,7 @@ public static partial class HostingExtensions
         builder.Services.AddScoped<Campaigns.CampaignAttribution>();
         builder.Services.AddScoped<Campaigns.CampaignResults>();
         builder.Services.AddScoped<Jobs.JobLeases>();
+        builder.Services.AddScoped<Monitoring.SyntheticChecks>();
         // Crm.GraphQL replaces it with the Redis bus when ConnectionStrings:Redis is set.
         builder.Services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section)
             .Validate(o => o.BufferCapacity > 0, "Events:BufferCapacity must be positive.").ValidateOnStart();
@@ -132,12 +138,28 @@ public static partial class HostingExtensions
 
         try
         {
+            EnsureDataProtectionKey(scope.ServiceProvider);
             await EnsureAdminAsync(scope.ServiceProvider, options, seed, logger, cancellationToken);
         }
         catch (Exception ex) when (!options.MigrateOnStartup && ex is System.Data.Common.DbException or InvalidOperationException)
         {
             // Operators who migrate separately may start the server before the database answers: serve, and report not-ready.
             LogAdminCheckFailed(logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// The first Data Protection key, made before any instance serves (the <c>migrate</c> command runs this): left to
+    /// the first sign-in, two instances starting on an empty key ring would each make their own, and each would refuse
+    /// the other's cookies until its next key-ring refresh.
+    /// </summary>
+    private static void EnsureDataProtectionKey(IServiceProvider services)
+    {
+        var keys = services.GetRequiredService<IKeyManager>();
+        if (keys.GetAllKeys().Count == 0)
+        {
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            keys.CreateNewKey(now, now.AddDays(90));
         }
     }
 
@@ -172,8 +194,7 @@ public static partial class HostingExtensions
 
     public const string DemoAdminEmail = "admin@attackacrack.local";
 
-    /// <summary>A strong password for generated accounts (demo admin, CLI without --password).</summary>
-    /// <summary>144 random bits, plus one character of each class Identity's policy demands: random text alone lacks a digit in about 2% of draws.</summary>
+    /// <summary>A strong password for generated accounts (demo admin, CLI without --password): 144 random bits, plus one character of each class Identity's policy demands: random text alone lacks a digit in about 2% of draws.</summary>
     public static string NewPassword() => UserOperations.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)) + "a1Z";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the first admin {Email} from configuration")]

@@ -34,6 +34,10 @@ public static class HostingExtensions
             .Validate(o => o.WebhookBodies > TimeSpan.Zero && o.AuditLog > TimeSpan.Zero, "Retention periods must be positive.")
             .ValidateOnStart();
         builder.Services.AddTransient<Maintenance.RetentionJob>();
+        builder.Services.AddOptions<Maintenance.SyntheticCheckOptions>().BindConfiguration(Maintenance.SyntheticCheckOptions.Section)
+            .Validate(o => o.Every >= TimeSpan.FromMinutes(1) && o.Within > TimeSpan.Zero && o.Within < o.Every, "SyntheticCheck:Every must be at least a minute and SyntheticCheck:Within shorter than it.")
+            .ValidateOnStart();
+        builder.Services.AddTransient<Maintenance.SyntheticWebhookCheckJob>();
         builder.AddOpenPhoneClient();
         builder.AddOutboundSender();
         builder.AddImports();
@@ -144,6 +148,7 @@ public static class HostingExtensions
                 scheduler.Schedule<RetryWebhooksJob>().EveryMinute().PreventOverlapping(nameof(RetryWebhooksJob));
                 scheduler.Schedule<SweepOutboxJob>().EveryMinute();
                 scheduler.Schedule<Maintenance.RetentionJob>().Hourly().PreventOverlapping(Maintenance.RetentionJob.Name);
+                scheduler.Schedule<Maintenance.SyntheticWebhookCheckJob>().EveryMinute().PreventOverlapping(Maintenance.SyntheticWebhookCheckJob.Name);
                 var tick = services.GetRequiredService<IOptions<CampaignOptions>>().Value.Tick;
                 scheduler.Schedule<CampaignTickJob>().EverySeconds(Math.Max(1, (int)tick.TotalSeconds)).PreventOverlapping(CampaignTickJob.Name);
             });

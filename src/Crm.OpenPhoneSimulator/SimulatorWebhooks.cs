@@ -28,12 +28,22 @@ public sealed partial class SimulatorWebhooks(
     private readonly Random _random = new(traffic.Options.Seed.Seed + 1);
     private readonly Lock _lock = new();
 
-    /// <summary>After a send: its <c>message.delivered</c>, and maybe a reply from the contact (some of them STOP).</summary>
+    /// <summary>
+    /// After a send: its <c>message.delivered</c>, and maybe a reply from the contact (some of them STOP). A text to another
+    /// of the workspace's lines arrives there as OpenPhone delivers it, with that line's <c>message.received</c>.
+    /// </summary>
     public void MessageSent(SimLine line, SimMessage message)
     {
+        ArgumentNullException.ThrowIfNull(line);
         ArgumentNullException.ThrowIfNull(message);
         var options = traffic.Options;
         Schedule(options.DeliveryDelay, "message.delivered", message with { Status = "delivered", UpdatedAt = clock.GetUtcNow() + options.DeliveryDelay });
+        if (account.FindLine(message.To[0]) is { } own)
+        {
+            Schedule(options.DeliveryDelay, "message.received", account.AddMessage(own, line.Number, incoming: true, message.Text, "received", clock.GetUtcNow() + options.DeliveryDelay));
+            return;
+        }
+
         bool replies, stop;
         int pick;
         lock (_lock)

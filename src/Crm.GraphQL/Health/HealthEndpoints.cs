@@ -1,8 +1,12 @@
 using System.Text.Json;
 using Crm.Data;
+using Crm.Data.Monitoring;
 using Crm.GraphQL.Events;
+using Crm.Jobs.Maintenance;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Crm.GraphQL.Health;
@@ -19,6 +23,12 @@ internal static class HealthEndpoints
     {
         var checks = builder.Services.AddHealthChecks()
             .AddDbContextCheck<CrmDbContext>("database", tags: [ReadyTag]);
+        if (builder.Configuration.GetSection(SyntheticCheckOptions.Section).Get<SyntheticCheckOptions>() is { Enabled: true })
+        {
+            // Degraded, not unhealthy: a broken webhook path is an alert, and no reason to take instances out of rotation.
+            checks.AddCheck<WebhookDeliveryHealthCheck>("webhook-delivery", failureStatus: HealthStatus.Degraded, tags: [ReadyTag]);
+        }
+
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(redis))
         {
@@ -66,5 +76,40 @@ internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy("Redis did not answer.", ex);
         }
+    }
+}
+
+/// <summary>
+/// The synthetic webhook check's verdict: degraded when the newest settled check did not come back in time, or when no
+/// check has settled lately (the job itself stopped).
+/// </summary>
+internal sealed class WebhookDeliveryHealthCheck(CrmDbContext db, IOptions<SyntheticCheckOptions> options, TimeProvider clock) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var o = options.Value;
+        var now = clock.GetUtcNow();
+        var settled = now - o.Within;
+        var last = await db.SyntheticChecks.AsNoTracking()
+            .Where(c => c.Status == SyntheticCheckStatus.Arrived || c.SentAt <= settled)
+            .OrderByDescending(c => c.SentAt)
+            .Select(c => new { c.SentAt, c.Status })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (last is null)
+        {
+            return HealthCheckResult.Healthy("No check has settled yet.");
+        }
+
+        if (last.SentAt < now - (2 * o.Every) - o.Within)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "No webhook check has run lately.");
+        }
+
+        return last.Status switch
+        {
+            SyntheticCheckStatus.Arrived => HealthCheckResult.Healthy(),
+            SyntheticCheckStatus.SendFailed => new HealthCheckResult(context.Registration.FailureStatus, "OpenPhone refused the last webhook check's text."),
+            _ => new HealthCheckResult(context.Registration.FailureStatus, "The last webhook check's text did not come back in time."),
+        };
     }
 }

@@ -5,6 +5,7 @@ using Crm.Data.Audit;
 using Crm.Data.Contacts;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
+using Crm.Data.Monitoring;
 using Crm.Data.Webhooks;
 using Crm.Jobs.OpenPhone;
 using Crm.Jobs.Webhooks;
@@ -24,6 +25,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
     AuditLog audit,
     TimelineOperations timeline,
     ContactOperations contacts,
+    SyntheticChecks synthetic,
     TimeProvider clock,
     ILogger<OpenPhoneWebhookProcessor> logger) : IWebhookEventProcessor
 {
@@ -114,10 +116,23 @@ internal sealed partial class OpenPhoneWebhookProcessor(
         switch (payload.Type)
         {
             case "message.received":
-                await timeline.RecordMessageAsync(payload.ToMessage(ActivityDirection.Incoming), cancellationToken);
+                var received = payload.ToMessage(ActivityDirection.Incoming);
+                if (SyntheticChecks.TryRead(received.Body, out var check))
+                {
+                    // The synthetic check's text on the test line: proof the webhook works, not a customer's message.
+                    return await synthetic.ArrivedAsync(check, webhookEvent.ReceivedAt, cancellationToken) ? Outcome.Processed : Outcome.Ignored;
+                }
+
+                await timeline.RecordMessageAsync(received, cancellationToken);
                 return Outcome.Processed;
             case "message.delivered":
-                await timeline.UpdateMessageStatusAsync(payload.ToMessage(ActivityDirection.Outgoing), cancellationToken);
+                var delivered = payload.ToMessage(ActivityDirection.Outgoing);
+                if (SyntheticChecks.TryRead(delivered.Body, out _))
+                {
+                    return Outcome.Ignored;
+                }
+
+                await timeline.UpdateMessageStatusAsync(delivered, cancellationToken);
                 return Outcome.Processed;
             case "call.ringing":
                 var ringing = payload.ToRinging();
@@ -142,7 +157,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
                 await contacts.UnlinkOpenPhoneContactAsync(payload.ContactId, cancellationToken);
                 return Outcome.Processed;
             default:
-                return Outcome.Processed with { Status = WebhookEventStatus.Ignored };
+                return Outcome.Ignored;
         }
     }
 
@@ -205,5 +220,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
     private sealed record Outcome(WebhookEventStatus Status, IReadOnlyList<CrmEvent> Events, string? KnownCallId)
     {
         public static Outcome Processed { get; } = new(WebhookEventStatus.Processed, [], null);
+
+        public static Outcome Ignored { get; } = new(WebhookEventStatus.Ignored, [], null);
     }
 }

@@ -42,7 +42,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         _respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
         {
             DbAdapter = DbAdapter.Postgres,
-            TablesToIgnore = ["__EFMigrationsHistory"],
+            // The key ring stays: hosts cache theirs, and one started after a reset must read the keys the others use.
+            TablesToIgnore = ["__EFMigrationsHistory", "DataProtectionKeys"],
         });
     }
 
