@@ -8,6 +8,7 @@
 #   bench/run-query-bench.sh 2000             # a quick smoke run
 #
 # Environment: BENCH_ACTIVITIES_PER_CONTACT (10), BENCH_ROUNDS (20), BENCH_REQUESTS (25), BENCH_WARMUP (50),
+# BENCH_ONLY (run only the scenarios whose name contains it, e.g. "dashboard"),
 # BENCH_RESULTS (bench/results), CRM_TEST_INSTALL=0 forbids installing PostgreSQL with apt-get.
 set -euo pipefail
 
@@ -74,10 +75,11 @@ for contacts in "${SIZES[@]}"; do
     Crm__Admin__Email="$ADMIN_EMAIL" Crm__Admin__Password="$ADMIN_PASSWORD" Auth__RequestsPerMinute=100000000
   url_var="SERVER_URL_server_$name"
 
-  out="$RESULTS/query-$name-$DATE.md"
+  out="$RESULTS/query-$name${BENCH_ONLY:+-${BENCH_ONLY// /-}}-$DATE.md"
   "${BENCH[@]}" run --db "$DB" --url "${!url_var}" --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" \
     --label "$name" --out "$out" --json "$WORK/$name.json" --commit "$COMMIT" \
-    --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-50}"
+    --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-50}" \
+    ${BENCH_ONLY:+--only "$BENCH_ONLY"}
   svc_stop_server "server-$name"
   summaries+=("$WORK/$name.json")
   files+=("$out")
