@@ -75,7 +75,10 @@ public static partial class LogMasking
         return text is null || MaskPhones(text) == text ? value : MaskPhones(text);
     }
 
-    /// <summary>A template (<c>{OriginalFormat}</c>) rendered with the values given, as the logging source generator would.</summary>
+    /// <summary>
+    /// A template (<c>{OriginalFormat}</c>) rendered with the values given, as the logging source generator would; the
+    /// caller masks the template and the values, each on its own.
+    /// </summary>
     public static string Render(string template, IReadOnlyList<KeyValuePair<string, object?>> values)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -108,7 +111,7 @@ public static partial class LogMasking
                 _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
             };
         });
-        return MaskPhones(rendered);
+        return rendered;
     }
 
     private static bool ContainsDigitRun(string text)
@@ -170,19 +173,28 @@ internal sealed class MaskingLoggerFactory(ILoggerFactory inner) : ILoggerFactor
             }
 
             var safeException = MaskedException.Of(exception);
-            var message = formatter(state, exception);
-            var values = state as IReadOnlyList<KeyValuePair<string, object?>>;
-            var masked = values is null ? null : MaskedValues.Of(values);
+            MaskedValues? masked;
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.Any(v => v.Key == MaskedValues.Template))
+            {
+                // Structured: each value on its own, so that neighbours ("{Status} {Code}") never read as a number.
+                masked = MaskedValues.Of(values);
+            }
+            else
+            {
+                var message = formatter(state, exception);
+                var safe = LogMasking.MaskPhones(message);
+                masked = ReferenceEquals(safe, message) ? null : new MaskedValues(state as IReadOnlyList<KeyValuePair<string, object?>> ?? [], safe);
+            }
+
             if (masked is null)
             {
-                var safe = LogMasking.MaskPhones(message);
-                if (ReferenceEquals(safe, message) && ReferenceEquals(safeException, exception))
+                if (ReferenceEquals(safeException, exception))
                 {
                     inner.Log(logLevel, eventId, state, exception, formatter);
                     return;
                 }
 
-                masked = new MaskedValues(values ?? [], safe);
+                masked = new MaskedValues(state as IReadOnlyList<KeyValuePair<string, object?>> ?? [], formatter(state, exception));
             }
 
             inner.Log(logLevel, eventId, masked, safeException, static (s, _) => s.ToString());
@@ -196,15 +208,28 @@ internal sealed class MaskingLoggerFactory(ILoggerFactory inner) : ILoggerFactor
 
         public KeyValuePair<string, object?> this[int index] => values[index];
 
+        public const string Template = "{OriginalFormat}";
+
         /// <summary>Null when nothing needs masking.</summary>
         public static MaskedValues? Of(IReadOnlyList<KeyValuePair<string, object?>> values)
         {
             KeyValuePair<string, object?>[]? copy = null;
+            string? template = null;
             for (var i = 0; i < values.Count; i++)
             {
                 var (key, value) = values[i];
-                if (key == "{OriginalFormat}")
+                if (key == Template)
                 {
+                    // A message built by concatenation carries its values in the template itself.
+                    template = value as string;
+                    var safeTemplate = template is null ? null : LogMasking.MaskPhones(template);
+                    if (!ReferenceEquals(safeTemplate, template))
+                    {
+                        copy ??= [.. values];
+                        copy[i] = new(key, safeTemplate);
+                        template = safeTemplate;
+                    }
+
                     continue;
                 }
 
@@ -221,7 +246,6 @@ internal sealed class MaskingLoggerFactory(ILoggerFactory inner) : ILoggerFactor
                 return null;
             }
 
-            var template = values.FirstOrDefault(v => v.Key == "{OriginalFormat}").Value as string;
             var message = template is null ? string.Join(" ", copy.Select(v => $"{v.Key}:{v.Value}")) : LogMasking.Render(template, copy);
             return new MaskedValues(copy, message);
         }

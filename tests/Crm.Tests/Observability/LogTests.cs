@@ -51,17 +51,20 @@ public sealed class LogTests
         }
 
         // An incoming text from a new number (its contact and conversation are made), then a reply sent to it.
-        var incoming = WebhookSender.Sample("message.received.json").Replace("Hello, world!", Body, StringComparison.Ordinal);
+        var line = simulator.Account.Lines[0];
+        var incoming = WebhookSender.Sample("message.received.json")
+            .Replace("Hello, world!", Body, StringComparison.Ordinal)
+            .Replace("PNtoDbDhuz", line.Id, StringComparison.Ordinal)
+            .Replace("+15555555555", line.Number, StringComparison.Ordinal);
         using (var delivered = await new WebhookSender(http).PostLegacyAsync(incoming))
         {
             Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
         }
 
         var client = new GraphQLClient(http);
-        // Over GET: the request line logged carries the number, URL-encoded, in its query string.
-        using (var byGet = await http.GetAsync("/graphql?query=" + Uri.EscapeDataString("""{ contacts(where: { phone: { eq: "+19876543210" } }) { nodes { conversations { nodes { id } } } } }""")))
+        // Over GET: the request line logged carries the number, URL-encoded, in its query string (whatever the answer).
+        using (await http.GetAsync("/graphql?query=" + Uri.EscapeDataString("""{ contacts(where: { phone: { eq: "+19876543210" } }) { nodes { id } } }""")))
         {
-            Assert.Equal(HttpStatusCode.OK, byGet.StatusCode);
         }
 
         var found = await client.DataAsync("""{ contacts(where: { phone: { eq: "+19876543210" } }) { nodes { conversations { nodes { id } } } } }""");
@@ -120,7 +123,7 @@ public sealed class LogTests
         Assert.Equal(0, exitCode);
         var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0];
         Assert.False(first.TrimStart().StartsWith('{'), output);
-        Assert.Contains("info: ", output, StringComparison.Ordinal);
+        Assert.Matches("^(trce|dbug|info|warn|fail|crit): ", first);
     }
 
     [Theory]
@@ -158,11 +161,14 @@ public sealed class LogTests
 #pragma warning disable CA1848, CA2254 // The mistake under test: a value and a body logged as they are.
         logger.LogWarning("Texting {To}: {Body}", "+16175550123", Body);
         logger.LogError(new InvalidOperationException("No contact for 617-555-0123"), "Lookup failed");
+        logger.LogWarning("OpenPhone failed with {Status} {Code}", 400, "0101400");
 #pragma warning restore CA1848, CA2254
 
         var entries = capture.Entries.ToList();
         Assert.Equal($"Texting {LogMasking.PhoneMask}: {LogMasking.BodyMask}", entries[0].Message);
         Assert.Contains(LogMasking.PhoneMask, entries[1].Exception!.ToString(), StringComparison.Ordinal);
+        // Values are masked one by one: two neighbours are not one phone number.
+        Assert.Equal("OpenPhone failed with 400 0101400", entries[2].Message);
         var all = string.Join("\n", entries.Select(e => $"{e.Message} {e.Exception}"));
         Assert.DoesNotContain("555-0123", all, StringComparison.Ordinal);
         Assert.DoesNotContain("5550123", all, StringComparison.Ordinal);
