@@ -13,8 +13,10 @@
 # it is skipped with --filter (a developer's subset) or CRM_TEST_INTEROP=0, and
 # CRM_TEST_INTEROP=1 runs it even with --filter.
 # CRM_TEST_INSTALL=0 forbids installing missing Debian packages (postgresql,
-# redis-server, chromium for the admin page's browser tests, nodejs, npm);
-# otherwise they are installed with apt-get when running as root.
+# redis-server, chromium for the admin page's browser tests, nodejs, npm) and
+# fetching promtool; otherwise they are installed with apt-get when running as root
+# (promtool is only unpacked from the Debian package prometheus into ~/.cache, for
+# the alert rules' tests: CRM_TEST_PROMTOOL).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -32,7 +34,7 @@ esac
 run_interop=1
 [[ -n "$interop_skip" ]] && run_interop=0
 
-if ((run_interop)); then svc_require postgres redis chromium node; else svc_require postgres redis chromium; fi
+if ((run_interop)); then svc_require postgres redis chromium promtool node; else svc_require postgres redis chromium promtool; fi
 
 CHILD_PID=""
 TORN_DOWN=0
@@ -71,6 +73,7 @@ export CRM_TEST_PG_DATA="$PG_DATA"
 export CRM_TEST_PG_USER="$PG_USER"
 export CRM_TEST_PG_PORT="$PG_PORT"
 export CRM_TEST_REDIS_PORT="$REDIS_PORT"
+export CRM_TEST_PROMTOOL="$PROMTOOL"
 
 log "running dotnet test${*:+ $*}"
 t0="$(now)"

@@ -2,6 +2,7 @@
 # on free 127.0.0.1 ports under one work directory that svc_teardown removes. Source it, then:
 #
 #   svc_require postgres redis      # installs missing Debian packages (root + apt-get; CRM_TEST_INSTALL=0 forbids)
+#   svc_require promtool            # PROMTOOL: on PATH, or unpacked from the Debian package into a cache (no service)
 #   svc_workdir crm-test            # SVC_WORK; call svc_teardown from the caller's EXIT trap
 #   svc_start_postgres [--durable] [CONF]  # PG_PORT, PG_DATA, PG_USER, RUN_PG; CONF: extra postgresql.conf lines
 #   svc_createdb NAME               # prints the Npgsql connection string
@@ -44,12 +45,52 @@ _find_pg_bin() {
   return 1
 }
 
-# svc_require [postgres] [redis] [node] [chromium]
+PROMTOOL=""
+
+# _find_promtool: promtool on PATH, else the one _fetch_promtool unpacked into the cache.
+_promtool_cache() { printf '%s' "${CRM_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attackacrack}/prometheus"; }
+_find_promtool() {
+  if command -v promtool >/dev/null 2>&1; then command -v promtool; return 0; fi
+  local cached
+  cached="$(_promtool_cache)/usr/bin/promtool"
+  [[ -x "$cached" ]] && { printf '%s' "$cached"; return 0; }
+  return 1
+}
+
+# _fetch_promtool: the Debian package `prometheus` ships promtool; downloaded and unpacked (apt-get download + dpkg -x),
+# never installed, so no Prometheus service is set up or started on this machine. Needs no root.
+_fetch_promtool() {
+  local cache tmp deb
+  cache="$(_promtool_cache)"
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 || die "promtool not found and apt-get/dpkg are not available"
+  log "unpacking promtool from the Debian package prometheus into $cache"
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/promtool.XXXXXXXX")"
+  # apt-get download writes to the working directory; as root it warns that _apt cannot reach a private directory.
+  chmod 755 "$tmp"
+  (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1) ||
+    { [[ "$(id -u)" == "0" ]] && apt-get update -qq && (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1); } ||
+    { rm -rf "$tmp"; die "apt-get download prometheus failed (for promtool)"; }
+  deb="$(ls "$tmp"/prometheus_*.deb 2>/dev/null | head -n 1)"
+  [[ -n "$deb" ]] || { rm -rf "$tmp"; die "apt-get download prometheus left no package"; }
+  mkdir -p "$cache"
+  dpkg -x "$deb" "$tmp/x" && install -D -m 755 "$tmp/x/usr/bin/promtool" "$cache/usr/bin/promtool"
+  rm -rf "$tmp"
+}
+
+# svc_require [postgres] [redis] [node] [chromium] [promtool]
 svc_require() {
   command -v dotnet >/dev/null 2>&1 || die "dotnet SDK not found on PATH"
   local missing=() want
   for want in "$@"; do
     case "$want" in
+      promtool)
+        if ! _find_promtool >/dev/null; then
+          [[ "${CRM_TEST_INSTALL:-1}" == "0" ]] && die "missing: promtool (CRM_TEST_INSTALL=0, not fetching). Put promtool on PATH"
+          _fetch_promtool
+        fi
+        PROMTOOL="$(_find_promtool)" || die "promtool not found after unpacking it"
+        "$PROMTOOL" --version >/dev/null 2>&1 || die "$PROMTOOL does not run"
+        ;;
       postgres) _find_pg_bin >/dev/null || missing+=(postgresql) ;;
       redis)
         command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

@@ -48,6 +48,7 @@ public static partial class HostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardCache>());
 
         builder.AddCrmHealthChecks();
+        Observability.Logging.AddCrmLogging(builder);
         Observability.Telemetry.AddCrmTelemetry(builder);
         builder.AddCrmAuth();
         return builder;

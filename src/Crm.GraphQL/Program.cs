@@ -19,6 +19,7 @@ if (args is ["simulator", .. var simulatorArgs])
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddCrmErrorTracking();
 builder.AddCrmData();
 builder.AddCrmJobs();
 builder.AddCrmGraphQL();

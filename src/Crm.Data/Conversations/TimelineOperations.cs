@@ -29,8 +29,16 @@ public sealed class TimelineOperations(
     public Task<Activity> RecordMessageAsync(MessageFact fact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        return work.RunAsync(async ct =>
+        return RecordMessageCoreAsync(fact, cancellationToken);
+    }
+
+    private async Task<Activity> RecordMessageCoreAsync(MessageFact fact, CancellationToken cancellationToken)
+    {
+        // Set by the unit of work's last (committed) run, and counted only after it: a retried run must not count twice.
+        string? campaignOutcome = null;
+        var recorded = await work.RunAsync(async ct =>
         {
+            campaignOutcome = null;
             // A report about a text we are sending may come before the sender learns its id: it is that text, not another.
             var found = await FindAsync(fact.OpenPhoneId, ct)
                 ?? (fact.Direction == ActivityDirection.Outgoing ? await outbound.AdoptAsync(fact.OpenPhoneId, fact.LineOpenPhoneId, Normalize(First(fact.To)), fact.Body, ct) : null);
@@ -44,7 +52,13 @@ public sealed class TimelineOperations(
             if (activity.Direction == ActivityDirection.Outgoing)
             {
                 // A text first heard of in a report or the history import was sent when it was written, not now.
+                var statusBefore = activity.OutboundStatus;
                 ApplyDelivery(activity, fact.Status, found is null ? fact.OccurredAt : clock.GetUtcNow());
+                if (found is not null && activity.OutboundStatus != statusBefore && activity.OutboundStatus is MessageStatus.Delivered or MessageStatus.Failed
+                    && await db.CampaignRecipients.AnyAsync(r => r.ActivityId == activity.Id, ct))
+                {
+                    campaignOutcome = activity.OutboundStatus == MessageStatus.Delivered ? "delivered" : "failed";
+                }
             }
 
             var change = await FinishAsync(activity, found is null, before, fact.ConversationOpenPhoneId, ct);
@@ -52,6 +66,12 @@ public sealed class TimelineOperations(
                 ? new Change<Activity>(activity, [.. change.Events, .. await inbound.ApplyAsync(activity, ct), .. await attribution.ApplyAsync(activity, ct)])
                 : change;
         }, cancellationToken);
+        if (campaignOutcome is not null)
+        {
+            CrmMetrics.CampaignDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", campaignOutcome));
+        }
+
+        return recorded;
     }
 
     /// <summary>A delivery report: updates the outgoing message, or records it when it was sent outside the CRM.</summary>

@@ -19,7 +19,7 @@ internal static class Telemetry
 {
     public const string Path = "/metrics";
 
-    private static readonly string[] Meters = [CrmMetrics.MeterName, WebhookMetrics.MeterName, "Crm.Events", "Crm.Events.Redis"];
+    private static readonly string[] Meters = [CrmMetrics.MeterName, WebhookMetrics.MeterName, "Crm.Events", "Crm.Events.Redis", Server.Subscriptions.SubscriptionMetrics.Meter.Name];
 
     public static IHostApplicationBuilder AddCrmTelemetry(this IHostApplicationBuilder builder)
     {

@@ -1,3 +1,4 @@
+using Crm.Data;
 using Crm.Data.Events;
 using Crm.Data.Outbound;
 using Crm.Jobs.OpenPhone;
@@ -127,6 +128,7 @@ public sealed partial class OutboundSender(
         if (sent.Succeeded)
         {
             await outbound.RecordSentAsync(claim.ActivityId, sent.Value.Id, attempted: true, cancellationToken);
+            Count("sent");
             return nextDue;
         }
 
@@ -136,11 +138,13 @@ public sealed partial class OutboundSender(
             var delay = error.Status == 429 && error.RetryAfter is { } after && after > TimeSpan.Zero ? after : Backoff(claim.Attempts + 1);
             var attempted = error.Code != OpenPhoneError.CircuitOpenCode;
             await outbound.RescheduleAsync(claim, Describe(error), delay, error.MayHaveLanded, attempted, cancellationToken);
+            Count("retried");
             LogRetrying(logger, claim.ActivityId, error.Status, delay);
         }
         else
         {
             await outbound.FailAsync(claim, "OpenPhone refused it: " + Describe(error), cancellationToken);
+            Count("failed");
             LogFailed(logger, claim.ActivityId, error.Status, error.Code);
         }
 
@@ -168,6 +172,7 @@ public sealed partial class OutboundSender(
             if (await outbound.UnrecordedAsync(candidates, cancellationToken) is { } found)
             {
                 await outbound.RecordSentAsync(claim.ActivityId, found, attempted: false, cancellationToken);
+                Count("reconciled");
                 LogReconciled(logger, claim.ActivityId);
                 return true;
             }
@@ -175,6 +180,8 @@ public sealed partial class OutboundSender(
 
         return false;
     }
+
+    private static void Count(string outcome) => CrmMetrics.OutboundSends.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Doubling from <see cref="SenderOptions.RetryDelay"/>, capped, with ±20% jitter so retries of a burst spread out.</summary>
     private TimeSpan Backoff(int attempt)

@@ -24,6 +24,23 @@ internal sealed class SubscriptionGroups
     /// </summary>
     public async Task<IDisposable> JoinAsync(IObservable<ExecutionResult> stream, IObserver<ExecutionResult> member, CancellationToken cancellationToken)
     {
+        // Counted from here until the member leaves or its stream ends, whichever comes first: a socket may forget a
+        // completed operation without leaving its group.
+        var tracker = SubscriptionMetrics.Track();
+        var counted = new CountedMember(member, tracker);
+        try
+        {
+            return new Counted(await JoinCoreAsync(stream, counted, cancellationToken), tracker);
+        }
+        catch
+        {
+            tracker.End();
+            throw;
+        }
+    }
+
+    private async Task<IDisposable> JoinCoreAsync(IObservable<ExecutionResult> stream, IObserver<ExecutionResult> member, CancellationToken cancellationToken)
+    {
         if (stream is not SharedSubscriptionExecutionStrategy.KeyedStream keyed)
         {
             return await BusReadiness.SubscribeAsync(() => stream.Subscribe(member), cancellationToken);
@@ -145,6 +162,32 @@ internal sealed class SubscriptionGroups
                 groups.Forget(this);
                 _subscription.SetException(ex);
             }
+        }
+    }
+
+    private sealed class CountedMember(IObserver<ExecutionResult> member, SubscriptionMetrics.Tracker tracker) : IObserver<ExecutionResult>
+    {
+        public void OnNext(ExecutionResult value) => member.OnNext(value);
+
+        public void OnError(Exception error)
+        {
+            tracker.End();
+            member.OnError(error);
+        }
+
+        public void OnCompleted()
+        {
+            tracker.End();
+            member.OnCompleted();
+        }
+    }
+
+    private sealed class Counted(IDisposable inner, SubscriptionMetrics.Tracker tracker) : IDisposable
+    {
+        public void Dispose()
+        {
+            tracker.End();
+            inner.Dispose();
         }
     }
 
