@@ -8,6 +8,7 @@ using Crm.GraphQL.Server.Conventions;
 using Crm.Tests.Infrastructure;
 using Crm.Tests.Outbound;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using YamlDotNet.RepresentationModel;
 
@@ -30,7 +31,13 @@ public sealed partial class MetricsTests
     {
         // The fake clock only moves the state sampler to its next reading; the rest runs on real round trips.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await OutboundHost.StartAsync(clock: clock, hostSettings: new Dictionary<string, string?> { ["Metrics:Token"] = Token, ["Imports:Workers"] = "1" });
+        await using var host = await OutboundHost.StartAsync(clock: clock, hostSettings: new Dictionary<string, string?>
+        {
+            ["Metrics:Token"] = Token,
+            ["Imports:Workers"] = "1",
+            ["SyntheticCheck:From"] = "PNsim00000",
+            ["SyntheticCheck:To"] = "+16175550100",
+        });
         var (line, conversations) = await host.ArrangeAsync();
         var client = await host.ClientAsync();
         var http = host.App.CreateClient();
@@ -81,6 +88,14 @@ public sealed partial class MetricsTests
             await Task.Delay(50);
         }
 
+        // A synthetic check whose webhook the simulator holds back (its reports wait an hour here): late at a run 6 min on.
+        await using (var scope = host.App.Services.CreateAsyncScope())
+        {
+            var check = scope.ServiceProvider.GetRequiredService<Crm.Jobs.Maintenance.SyntheticWebhookCheckJob>();
+            Assert.NotNull(await check.RunAsync(clock.GetUtcNow(), CancellationToken.None));
+            await check.RunAsync(clock.GetUtcNow().AddMinutes(6), CancellationToken.None);
+        }
+
         // The sampler's next reading (15 s on its clock), then a scrape that shows it.
         clock.Advance(TimeSpan.FromSeconds(16));
         string scrape;
@@ -109,6 +124,7 @@ public sealed partial class MetricsTests
         Assert.True(Value(scrape, "crm_outbound_oldest_age_seconds") is not null, scrape);
         Assert.True(Value(scrape, "db_client_connection_count", "db_client_connection_state=\"used\"") is not null, scrape);
         Assert.True(Value(scrape, "db_client_connection_max") is not null, scrape);
+        Assert.True(Value(scrape, "crm_synthetic_checks_total", "outcome=\"late\"") >= 1, scrape);
 
         var listed = MetricLine().Matches(scrape).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
         var used = AlertRuleMetrics();
