@@ -71,6 +71,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 
     public DbSet<Jobs.JobLease> JobLeases => Set<Jobs.JobLease>();
 
+    public DbSet<Backups.Backup> Backups => Set<Backups.Backup>();
+
+    public DbSet<Backups.MediaCopy> MediaCopies => Set<Backups.MediaCopy>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
