@@ -16,7 +16,8 @@ public sealed class BackupBucket(IOptions<BackupOptions> options) : IDisposable
     {
         var s3 = options.Value.S3;
         await _client.Value.PutObjectAsync(
-            new PutObjectRequest { BucketName = s3.Bucket, Key = s3.Prefix + key, FilePath = file, ContentType = contentType },
+            // A plain signed body rather than aws-chunked: a file is seekable, and not every S3-compatible store takes chunked uploads.
+            new PutObjectRequest { BucketName = s3.Bucket, Key = s3.Prefix + key, FilePath = file, ContentType = contentType, UseChunkEncoding = false },
             cancellationToken);
     }
 
