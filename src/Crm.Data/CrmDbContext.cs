@@ -77,6 +77,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
     /// <summary>ASP.NET Data Protection's key ring: every instance signs and reads sign-in cookies with the same keys.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<Backups.Backup> Backups => Set<Backups.Backup>();
+
+    public DbSet<Backups.MediaCopy> MediaCopies => Set<Backups.MediaCopy>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

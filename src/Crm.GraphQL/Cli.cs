@@ -1,16 +1,20 @@
 using System.Globalization;
 using Crm.Data;
 using Crm.Data.Audit;
+using Crm.Data.Backups;
 using Crm.Data.Importing;
 using Crm.Data.Users;
+using Crm.Jobs.Backups;
 using Crm.Jobs.Importing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Crm.GraphQL;
 
 /// <summary>
 /// Operator commands of the server binary: <c>migrate</c>, <c>users create-admin --email … [--password …]</c>, and
-/// <c>import openphone [--full] [--since &lt;time&gt;]</c>.
+/// <c>import openphone [--full] [--since &lt;time&gt;]</c>, <c>backup create [--media]</c> and
+/// <c>backup restore --file … --connection … [--force]</c>.
 /// </summary>
 internal static class Cli
 {
@@ -23,6 +27,12 @@ internal static class Cli
         {
             // The start-up path has migrated by now, whatever Crm:MigrateOnStartup says.
             Console.WriteLine("The database is up to date.");
+            return true;
+        }
+
+        if (args is ["backup", "create", ..])
+        {
+            Environment.ExitCode = await BackupAsync(services, args.Contains("--media"));
             return true;
         }
 
@@ -123,6 +133,60 @@ internal static class Cli
         }
 
         await app.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary><c>backup create</c>: one database backup now (and the media copy with --media), as the schedule would write it.</summary>
+    private static async Task<int> BackupAsync(IServiceProvider services, bool media)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var backups = scope.ServiceProvider.GetRequiredService<DatabaseBackups>();
+        if (!backups.Enabled)
+        {
+            await Console.Error.WriteLineAsync("Backups:Directory is not set: there is nowhere to write the backup (set Backups__Directory).");
+            return 2;
+        }
+
+        var backup = await backups.CreateAsync(BackupTrigger.Command, CancellationToken.None);
+        if (backup.Status != BackupStatus.Succeeded)
+        {
+            await Console.Error.WriteLineAsync($"The backup failed: {backup.Error}");
+            return 1;
+        }
+
+        var file = Path.Combine(Path.GetFullPath(scope.ServiceProvider.GetRequiredService<IOptions<BackupOptions>>().Value.Directory!), backup.FileName!);
+        Console.WriteLine($"Backup written: {file} ({backup.SizeBytes} bytes, sha256 {backup.Sha256}{(backup.Uploaded ? ", uploaded" : string.Empty)})");
+        if (backup.Error is not null)
+        {
+            await Console.Error.WriteLineAsync(backup.Error);
+        }
+
+        if (media)
+        {
+            var copies = await scope.ServiceProvider.GetRequiredService<MediaBackups>().RunAsync(BackupTrigger.Command, CancellationToken.None);
+            Console.WriteLine($"Media: {copies.MediaCopied} copied, {copies.MediaFailed} failed.");
+        }
+
+        return 0;
+    }
+
+    /// <summary><c>backup restore</c>, configured like the server (Backups:PgDumpPath from the environment or appsettings).</summary>
+    public static async Task<int> RestoreAsync(string[] args)
+    {
+        var file = Option(args, "--file");
+        var connection = Option(args, "--connection");
+        if (file is null || connection is null)
+        {
+            await Console.Error.WriteLineAsync(BackupRestore.Usage);
+            return 2;
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var pgDump = configuration.GetSection(BackupOptions.Section).Get<BackupOptions>()?.PgDumpPath ?? new BackupOptions().PgDumpPath;
+        return await BackupRestore.RunAsync(file, connection, args.Contains("--force"), pgDump, Console.Out, Console.Error, CancellationToken.None);
     }
 
     private static string? Option(string[] args, string name)

@@ -18,6 +18,13 @@ if (args is ["simulator", .. var simulatorArgs])
     return;
 }
 
+if (args is ["backup", "restore", ..])
+{
+    // Before the host: a restore neither migrates nor opens the configured database, which may be the empty target.
+    Environment.ExitCode = await Cli.RestoreAsync(args);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCrmErrorTracking();
 builder.AddCrmData();

@@ -38,10 +38,27 @@ public static class HostingExtensions
             .Validate(o => o.Every >= TimeSpan.FromMinutes(1) && o.Within > TimeSpan.Zero && o.Within < o.Every, "SyntheticCheck:Every must be at least a minute and SyntheticCheck:Within shorter than it.")
             .ValidateOnStart();
         builder.Services.AddTransient<Maintenance.SyntheticWebhookCheckJob>();
+        builder.AddBackups();
         builder.AddOpenPhoneClient();
         builder.AddOutboundSender();
         builder.AddImports();
         return builder;
+    }
+
+    /// <summary>Database and media backups: the daily job and what <c>backup create</c> and runBackup call.</summary>
+    private static void AddBackups(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Backups.BackupOptions>().BindConfiguration(Backups.BackupOptions.Section)
+            .Validate(o => o.Hour is >= 0 and < 24, "Backups:Hour must be an hour from 0 to 23.")
+            .Validate(o => o.KeepDaily >= 1 && o.KeepWeekly >= 0 && o.MediaConcurrency > 0 && o.MediaMaxBytes > 0, "Backups:KeepDaily, MediaConcurrency and MediaMaxBytes must be positive, KeepWeekly not negative.")
+            .Validate(o => !o.S3.Enabled || Uri.TryCreate(o.S3.ServiceUrl, UriKind.Absolute, out _), "Backups:S3:ServiceUrl must be an absolute URL.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<Backups.BackupBucket>();
+        builder.Services.AddScoped<Backups.DatabaseBackups>();
+        builder.Services.AddScoped<Backups.MediaBackups>();
+        builder.Services.AddTransient<Backups.BackupJob>();
+        builder.Services.AddHttpClient(Backups.MediaBackups.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(5))
+            .RedactLoggedHeaders(_ => true);
     }
 
     /// <summary>The import workers and the importers they run.</summary>
@@ -149,6 +166,7 @@ public static class HostingExtensions
                 scheduler.Schedule<SweepOutboxJob>().EveryMinute();
                 scheduler.Schedule<Maintenance.RetentionJob>().Hourly().PreventOverlapping(Maintenance.RetentionJob.Name);
                 scheduler.Schedule<Maintenance.SyntheticWebhookCheckJob>().EveryMinute().PreventOverlapping(Maintenance.SyntheticWebhookCheckJob.Name);
+                scheduler.Schedule<Backups.BackupJob>().Hourly().PreventOverlapping(Backups.BackupJob.Name);
                 var tick = services.GetRequiredService<IOptions<CampaignOptions>>().Value.Tick;
                 scheduler.Schedule<CampaignTickJob>().EverySeconds(Math.Max(1, (int)tick.TotalSeconds)).PreventOverlapping(CampaignTickJob.Name);
             });

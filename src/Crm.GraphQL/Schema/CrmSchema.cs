@@ -46,6 +46,7 @@ internal sealed class CrmQuery : ObjectGraphType
         SearchQueries.Register(this);
         ComplianceQueries.Register(this);
         WebhookEventQueries.Register(this);
+        Backups.BackupQueries.Register(this);
         ImportQueries.Register(this);
         CampaignQueries.Register(this);
         CampaignTemplateQueries.Register(this);
@@ -81,6 +82,7 @@ internal sealed class CrmMutation : ObjectGraphType
         ComplianceMutations.Register(this);
         UserMutations.Register(this);
         WebhookEventMutations.Register(this);
+        Backups.BackupMutations.Register(this);
         ImportMutations.Register(this);
         CampaignMutations.Register(this);
         CampaignTemplateMutations.Register(this);

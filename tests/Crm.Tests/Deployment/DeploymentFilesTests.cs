@@ -32,6 +32,12 @@ public sealed class DeploymentFilesTests
         Assert.Contains("USER $APP_UID", lines);
         Assert.Contains("CMD [\"./Crm.GraphQL\"]", lines);
         Assert.Contains(lines, l => l.Contains("ASPNETCORE_HTTP_PORTS=8080", StringComparison.Ordinal));
+        // Backups: pg_dump/pg_restore from a stage on the runtime's own Ubuntu, copied in, and the setting pointing at them.
+        Assert.Contains("FROM ubuntu:24.04 AS pgclient", lines);
+        Assert.Contains(lines, l => l.Contains("postgresql-client-16", StringComparison.Ordinal));
+        Assert.Contains("COPY --from=pgclient /opt/pgclient /opt/pgclient", lines);
+        Assert.Contains(lines, l => l.Trim() == "Backups__PgDumpPath=/opt/pgclient/bin/pg_dump");
+        Assert.True(lines.FindIndex(l => l.StartsWith("FROM ubuntu:24.04 AS pgclient", StringComparison.Ordinal)) < lines.FindIndex(l => l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet", StringComparison.Ordinal)), "the pgclient stage comes before the runtime stage");
         // The build stage copies the admin page the server serves from its output.
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "admin-static", "index.html")));
     }
@@ -49,7 +55,7 @@ public sealed class DeploymentFilesTests
         Assert.Equal("${cache.DATABASE_URL}", envs["ConnectionStrings__Redis"].Value);
         Assert.Equal("false", envs["Crm__MigrateOnStartup"].Value);
         Assert.All(envs.Values.Where(e => e.Secret), e => Assert.Matches(@"^EV\[[a-z0-9-]+\]$", e.Value));
-        Assert.All(new[] { "OpenPhone__ApiKey", "OpenPhone__WebhookSigningKeys__0", "Crm__Admin__Password" }, key => Assert.True(envs[key].Secret, key));
+        Assert.All(new[] { "OpenPhone__ApiKey", "OpenPhone__WebhookSigningKeys__0", "Crm__Admin__Password", "Backups__S3__AccessKey", "Backups__S3__SecretKey" }, key => Assert.True(envs[key].Secret, key));
 
         var migrate = Single(spec["jobs"], "migrate");
         Assert.Equal("PRE_DEPLOY", Scalar(migrate["kind"]));
