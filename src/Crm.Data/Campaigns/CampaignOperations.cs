@@ -231,13 +231,18 @@ public sealed class CampaignOperations(
         campaign.PhoneNumberId = (await outbound.LineAsync(campaign.PhoneNumberId, ct)).Id;
         var now = clock.GetUtcNow();
         var audience = await AudienceAsync(campaign.AudienceFilter, campaign.ListId, ct);
-        var ids = await audience.Select(c => c.Id).ToListAsync(ct);
+        var ids = await audience.Select(c => c.Id).ToArrayAsync(ct);
+        // The send order is the recipients' id order (time-ordered ids, made as they are added below). Shuffled, so that when
+        // the daily cap spreads a campaign over days no group of contacts (the oldest, one area code) always comes first or
+        // last: the audience across chunks here, and each chunk's members, which the database returns in its own order.
+        Random.Shared.Shuffle(ids);
         var variants = campaign.Variants.OrderBy(v => v.Label, StringComparer.Ordinal).ToList();
         var texted = campaign.ParentId is { } parentId && !campaign.IncludePreviouslyTexted ? await TextedByRunsAsync(parentId, ct) : [];
-        var recipients = new List<CampaignRecipient>(ids.Count);
+        var recipients = new List<CampaignRecipient>(ids.Length);
         foreach (var chunk in ids.Chunk(CampaignEligibility.Chunk))
         {
-            var members = await CampaignEligibility.Members(db.Contacts.AsNoTracking().Where(c => chunk.Contains(c.Id))).ToListAsync(ct);
+            var members = await CampaignEligibility.Members(db.Contacts.AsNoTracking().Where(c => chunk.Contains(c.Id))).ToArrayAsync(ct);
+            Random.Shared.Shuffle(members);
             var excluded = await eligibility.ExcludedAsync(members, campaign.ConsentAttested, ct);
             foreach (var id in texted.Intersect(chunk))
             {
