@@ -39,12 +39,10 @@ public sealed class JobLeases(CrmDbContext db, TimeProvider clock)
             lease.State = EntityState.Detached;
         }
 
-        if (tick.Minute == 0 && tick.Second == 0)
-        {
-            var before = now - Keep;
-            await db.JobLeases.Where(l => l.Job == job && l.Tick < before).ExecuteDeleteAsync(cancellationToken);
-        }
-
+        // Every take, not only on-the-hour ticks: a job taken at odd moments (an admin's runBackup) would otherwise keep
+        // its rows. One indexed delete (the key starts with the job) of the few rows that aged out since the last take.
+        var before = now - Keep;
+        await db.JobLeases.Where(l => l.Job == job && l.Tick < before).ExecuteDeleteAsync(cancellationToken);
         return true;
     }
 
