@@ -32,6 +32,14 @@ public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<U
 
     private List<CrmEvent>? _pending;
 
+    /// <summary>
+    /// When false, this scope's commits on PostgreSQL return before their WAL is flushed. Only for work whose input is
+    /// already durable and whose processing is idempotent (webhook events from the inbox): a crash can take such a
+    /// commit back, and the input is processed again. Anything this work hands on is still safe: whoever acts on it
+    /// outside the database (the outbound sender) commits synchronously first, and that flush covers this commit.
+    /// </summary>
+    public bool WaitForFlush { get; set; } = true;
+
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<Change<T>>> operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -60,6 +68,11 @@ public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<U
             try
             {
                 await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
+                if (!WaitForFlush && db.Database.IsNpgsql())
+                {
+                    await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
+                }
+
                 var change = await operation(cancellationToken);
                 events.AddRange(change.Events);
                 await db.SaveChangesAsync(cancellationToken);

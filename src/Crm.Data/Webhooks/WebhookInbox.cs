@@ -43,48 +43,71 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
         e => (e.Status == WebhookEventStatus.Failed || e.Status == WebhookEventStatus.Received) && e.NextAttemptAt <= now;
 
     /// <summary>
-    /// Inserts the event claimed by the caller, who is the only one to know of it yet; null when it is a redelivery of
-    /// an event already stored, which is then on disk.
+    /// Inserts a batch of deliveries in one transaction and one synchronous commit (group commit): each new event is
+    /// returned claimed by the caller, who is the only one to know of it yet; null for a redelivery of an event
+    /// already stored (in an earlier batch or earlier in this one), which is counted instead.
     /// </summary>
     /// <remarks>
-    /// On PostgreSQL the insert commits without waiting for its WAL flush, which costs a second flush per delivery:
-    /// the caller's processing then commits synchronously, and that flush covers this row too (the WAL is one
-    /// sequence). Database failures propagate: the caller answers 503 so the sender retries.
+    /// When this returns, every row of the batch is on disk (PostgreSQL's default <c>synchronous_commit = on</c>):
+    /// the caller may answer each sender 200. Database failures propagate, and nothing of the batch is stored: the
+    /// caller answers 503 so the senders retry. Another instance storing the same event at the same moment makes the
+    /// insert lose a unique race; the batch then runs again and finds that event stored.
     /// </remarks>
-    public async Task<WebhookClaim?> StoreAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WebhookClaim?>> StoreAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(webhookEvent);
-        webhookEvent.ReceivedAt = clock.GetUtcNow();
-        webhookEvent.NextAttemptAt = webhookEvent.ReceivedAt + UnprocessedGrace;
-        webhookEvent.ClaimedUntil = webhookEvent.ReceivedAt + UnprocessedGrace;
-        db.WebhookEvents.Add(webhookEvent);
-        try
+        ArgumentNullException.ThrowIfNull(events);
+        for (var attempt = 1; ; attempt++)
         {
-            if (db.Database.IsNpgsql())
+            try
             {
-                await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
-                await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                return await StoreOnceAsync(events, cancellationToken);
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation() && attempt < UnitOfWork.RaceAttempts)
+            {
+                // Lost to another instance storing one of these events: the next run sees it as a redelivery.
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<WebhookClaim?>> StoreOnceAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
+        var eventIds = events.Select(e => e.EventId).Distinct(StringComparer.Ordinal).ToList();
+        var known = (await db.WebhookEvents.Where(e => eventIds.Contains(e.EventId)).Select(e => e.EventId).ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.Ordinal);
+        var claims = new WebhookClaim?[events.Count];
+        var repeats = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var webhookEvent = events[i];
+            if (known.Add(webhookEvent.EventId))
+            {
+                webhookEvent.ReceivedAt = now;
+                webhookEvent.NextAttemptAt = now + UnprocessedGrace;
+                webhookEvent.ClaimedUntil = now + UnprocessedGrace;
+                db.WebhookEvents.Add(webhookEvent);
+                claims[i] = new WebhookClaim(webhookEvent.Id, now);
             }
             else
             {
-                await db.SaveChangesAsync(cancellationToken);
+                repeats[webhookEvent.EventId] = repeats.GetValueOrDefault(webhookEvent.EventId) + 1;
             }
+        }
 
-            return new WebhookClaim(webhookEvent.Id, webhookEvent.ReceivedAt);
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (eventId, count) in repeats)
         {
-            db.ChangeTracker.Clear();
-            // The first delivery's row is committed, but perhaps not flushed yet (see above) while its request still
-            // processes it. Counting this delivery is a write whose synchronous commit flushes the WAL through that
-            // row, so the caller's 200 promises nothing that a crash could take back.
-            var eventId = webhookEvent.EventId;
             await db.WebhookEvents.Where(e => e.EventId == eventId)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Deliveries, e => e.Deliveries + 1), cancellationToken);
-            return null;
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Deliveries, e => e.Deliveries + count), cancellationToken);
         }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
     }
 
     /// <summary>

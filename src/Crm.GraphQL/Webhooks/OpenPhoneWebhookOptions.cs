@@ -19,6 +19,15 @@ public sealed class OpenPhoneWebhookOptions
     /// <summary>Deliveries accepted per minute across all senders; more get 429 with Retry-After.</summary>
     public int WebhookRateLimitPerMinute { get; set; } = 6000;
 
+    /// <summary>Most deliveries stored by one commit; the batch is whatever arrived while the previous one committed.</summary>
+    public int WebhookBatchSize { get; set; } = 256;
+
+    /// <summary>Workers processing stored events; events about one conversation or call always go to the same one.</summary>
+    public int WebhookWorkers { get; set; } = 4;
+
+    /// <summary>Deliveries waiting to be stored, and stored ones waiting for a worker; beyond it, requests wait.</summary>
+    public int WebhookQueueCapacity { get; set; } = 10_000;
+
     /// <summary>The key bytes: base64-decoded, after the <c>whsec_</c> prefix when there is one; null when not base64.</summary>
     public static byte[]? DecodeKey(string? key)
     {

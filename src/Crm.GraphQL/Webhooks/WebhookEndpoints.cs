@@ -13,8 +13,9 @@ namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
 /// <c>POST /webhook/openphone</c>: outside staff authentication, protected by the signature and a rate limit.
-/// Verify the raw bytes, store the raw event, process it, answer; processing failures are ours to retry, not
-/// OpenPhone's. A 200 is an answer that the event is on disk: OpenPhone does not deliver an answered event again.
+/// Verify the raw bytes, store the raw event with the next batch (<see cref="WebhookIngestion"/>), answer; it is
+/// processed after the answer, and processing failures are ours to retry, not OpenPhone's. A 200 is an answer that
+/// the event is on disk: OpenPhone does not deliver an answered event again.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -36,10 +37,13 @@ internal static partial class WebhookEndpoints
             .Validate(o => o.WebhookSigningKeys.All(k => OpenPhoneWebhookOptions.DecodeKey(k) is not null), "OpenPhone:WebhookSigningKeys holds a key that is not base64 (optionally after whsec_).")
             .Validate(o => o.WebhookToleranceSeconds > 0, "OpenPhone:WebhookToleranceSeconds must be positive.")
             .Validate(o => o.WebhookRateLimitPerMinute > 0, "OpenPhone:WebhookRateLimitPerMinute must be positive.")
+            .Validate(o => o.WebhookBatchSize > 0 && o.WebhookWorkers > 0 && o.WebhookQueueCapacity >= o.WebhookWorkers, "OpenPhone:WebhookBatchSize and WebhookWorkers must be positive, WebhookQueueCapacity at least WebhookWorkers.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookSignatureVerifier>();
         builder.Services.AddScoped<OpenPhoneWebhookProcessor>();
         builder.Services.AddScoped<IWebhookEventProcessor>(sp => sp.GetRequiredService<OpenPhoneWebhookProcessor>());
+        builder.Services.AddSingleton<WebhookIngestion>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestion>());
 
         // One budget for all of OpenPhone's senders: it delivers from several addresses, so per-IP would not cap it.
         // 429 and Retry-After for every policy are set once, in AuthSetup.
@@ -78,8 +82,7 @@ internal static partial class WebhookEndpoints
         HttpContext http,
         WebhookSignatureVerifier verifier,
         IOptions<OpenPhoneWebhookOptions> options,
-        WebhookInbox inbox,
-        OpenPhoneWebhookProcessor processor,
+        WebhookIngestion ingestion,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("Crm.Webhooks");
@@ -112,39 +115,19 @@ internal static partial class WebhookEndpoints
             Body = text,
             CallOpenPhoneId = payload.CallId is { Length: <= 100 } callId ? callId : null,
         };
-        WebhookClaim? claim;
+        bool stored;
         try
         {
-            claim = await inbox.StoreAsync(webhookEvent, http.RequestAborted);
+            stored = await ingestion.StoreAsync(webhookEvent, payload.OrderKey, http.RequestAborted);
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
         {
-            // Not stored: OpenPhone keeps the delivery and retries on a non-2xx answer.
+            // Not stored (the batch's commit failed, or the server is stopping): OpenPhone retries on a non-2xx answer.
             LogStoreFailed(logger, payload.Id, ex);
             return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
 
-        if (claim is null)
-        {
-            WebhookMetrics.Duplicates.Add(1);
-            return TypedResults.Ok();
-        }
-
-        WebhookMetrics.Stored.Add(1);
-        try
-        {
-            // Not the request's token: a sender that hangs up must not cut processing in half. A failure is recorded
-            // on the event for the retry job; either commit is synchronous and flushes the stored row with it.
-            await processor.ProcessAsync(claim, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
-        {
-            // Neither the processing nor the failure committed, so the stored row may not be on disk: ask for a
-            // redelivery. If the row is there, the redelivery is a duplicate (200) and the retry job processes it.
-            LogProcessingDeferred(logger, payload.Id, ex);
-            return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
-        }
-
+        (stored ? WebhookMetrics.Stored : WebhookMetrics.Duplicates).Add(1);
         return TypedResults.Ok();
     }
 
@@ -163,9 +146,6 @@ internal static partial class WebhookEndpoints
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook event {EventId} could not be stored; answered 503 so OpenPhone retries")]
     private static partial void LogStoreFailed(ILogger logger, string eventId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} is stored but the database failed during processing and recording the failure; answered 503 so OpenPhone retries")]
-    private static partial void LogProcessingDeferred(ILogger logger, string eventId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OpenPhone:AllowUnsignedWebhooks is on: unsigned webhook deliveries are accepted (Development only)")]
     private static partial void LogUnsignedAllowed(ILogger logger);

@@ -13,6 +13,8 @@ public static class WebhookMetrics
 
     public static Counter<long> Stored { get; } = Meter.CreateCounter<long>("crm.webhooks.stored", description: "Deliveries stored in the inbox.");
 
+    public static Histogram<int> BatchSize { get; } = Meter.CreateHistogram<int>("crm.webhooks.batch_size", unit: "{event}", description: "Deliveries stored by one commit (group commit).");
+
     public static Counter<long> Duplicates { get; } = Meter.CreateCounter<long>("crm.webhooks.duplicates", description: "Redeliveries of an event already stored.");
 
     public static Counter<long> Outcomes { get; } = Meter.CreateCounter<long>("crm.webhooks.outcomes", description: "Processing attempts, by resulting status.");

@@ -38,6 +38,15 @@ public sealed class OpenPhonePayload
     /// <summary>The call a call event is about (<c>AC…</c>), in whichever shape the delivery names it; null for other events.</summary>
     public string? CallId => Type.StartsWith("call.", StringComparison.Ordinal) ? DetailsCallId ?? Str(_resource, "id") : null;
 
+    /// <summary>
+    /// What the event is about, for applying events about one thing in the order they came: the conversation, else
+    /// the call, else the other party of a message, else the resource (a contact).
+    /// </summary>
+    public string OrderKey =>
+        Either("conversationId") ?? CallId
+        ?? (Direction(ActivityDirection.Incoming) == ActivityDirection.Outgoing ? To().FirstOrDefault() : From())
+        ?? Str(_resource, "id") ?? Id;
+
     /// <summary>A recording, summary or transcript names its call; a whole call object does not.</summary>
     private string? DetailsCallId => Str(_resource, "callId") ?? Str(_context, "callId");
 

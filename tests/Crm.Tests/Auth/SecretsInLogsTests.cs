@@ -33,7 +33,7 @@ public sealed class SecretsInLogsTests(PostgresFixture fixture) : PostgresTest(f
         var invite = await Client.DataAsync("mutation { inviteUser(input: { email: \"inv@example.com\", role: VIEWER }) { inviteLink } }");
         var token = invite["inviteUser"]!["inviteLink"]!.GetValue<string>().Split("token=")[1];
 
-        var webhooks = new WebhookSender(Fixture.Factory.CreateClient());
+        var webhooks = new WebhookSender(Fixture.Factory);
         var sample = WebhookSender.Sample("message.received.json");
         using (var signed = await webhooks.PostLegacyAsync(sample))
         using (var standard = await webhooks.PostStandardAsync(Payloads.WithEventId(sample, "EVsecrets0000000000000000000000002")))

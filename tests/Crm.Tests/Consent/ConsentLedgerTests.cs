@@ -40,7 +40,7 @@ public sealed class ConsentLedgerTests(PostgresFixture fixture) : PostgresTest(f
     [Fact]
     public async Task AnOlderTextArrivingLateIsKeptAsEvidenceButDoesNotUndoANewerOptOut()
     {
-        var webhooks = new WebhookSender(Fixture.Factory.CreateClient());
+        var webhooks = new WebhookSender(Fixture.Factory);
         var now = DateTimeOffset.UtcNow;
 
         using (await webhooks.PostLegacyAsync(OutboundPipeTests.Inbound("STOP", "ACledger00000000000000000000000001", "PNledger0001", "+16175550100", now.AddMinutes(-1))))

@@ -12,7 +12,7 @@ public sealed class InboundConsentTests(PostgresFixture fixture) : PostgresTest(
     private const string Line = "PNconsent001";
     private const string OurNumber = "+16175550100";
 
-    private readonly WebhookSender _webhooks = new(fixture.Factory.CreateClient());
+    private readonly WebhookSender _webhooks = new(fixture.Factory);
     private int _sequence;
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class InboxTests(PostgresFixture fixture) : PostgresTest(fixture)
             .Replace("Hello, world!", $"text {i}", StringComparison.Ordinal)
             .Replace("\"createdAt\": \"2022-01-23T16:55:52.420Z\"", $"\"createdAt\": \"2022-01-23T16:{i:D2}:00.000Z\"", StringComparison.Ordinal)).ToArray();
         new Random(20261201).Shuffle(texts);
-        var sender = new WebhookSender(Fixture.Factory.CreateClient());
+        var sender = new WebhookSender(Fixture.Factory);
 
         foreach (var batch in texts.Chunk(10))
         {

@@ -1,3 +1,6 @@
+using Crm.GraphQL.Webhooks;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,8 +8,18 @@ using System.Text;
 namespace Crm.Tests.Infrastructure;
 
 /// <summary>Signs deliveries as OpenPhone does (openphone-api.md §3.4 and §3.7) and posts them.</summary>
-public sealed class WebhookSender(HttpClient http)
+/// <remarks>
+/// The server answers 200 once an event is stored and processes it after the answer. Given the host's services, a
+/// sender waits for that processing too, so a test can look at what the event did; given only a client (a server in
+/// another process), it does not.
+/// </remarks>
+public sealed class WebhookSender(HttpClient http, IServiceProvider? host = null)
 {
+    public WebhookSender(WebApplicationFactory<Program> factory)
+        : this(factory.CreateClient(), factory.Services)
+    {
+    }
+
     public const string Path = "/webhook/openphone";
 
     /// <summary>Test-only secrets, configured on the shared host as keys 0, 1 and 2.</summary>
@@ -56,7 +69,14 @@ public sealed class WebhookSender(HttpClient http)
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        return await Http.SendAsync(request);
+        var response = await Http.SendAsync(request);
+        if (host is not null && response.IsSuccessStatusCode)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await host.GetRequiredService<WebhookIngestion>().WhenIdleAsync(timeout.Token);
+        }
+
+        return response;
     }
 }
 

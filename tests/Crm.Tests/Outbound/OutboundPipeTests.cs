@@ -92,7 +92,7 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
         await using var host = await OutboundHost.StartAsync();
         var (line, conversations) = await host.ArrangeAsync();
         var client = await host.ClientAsync();
-        var webhooks = new WebhookSender(host.App.CreateClient());
+        var webhooks = new WebhookSender(host.App);
         var input = new { conversationId = NodeId.Encode("Conversation", conversations[0].Id), body = "Spring special: 10% off" };
 
         using (await webhooks.PostLegacyAsync(Inbound("stop", "ACstop000000000000000000000000001", line.OpenPhoneId, line.Number, DateTimeOffset.UtcNow.AddMinutes(-2))))
@@ -123,7 +123,7 @@ public sealed class OutboundPipeTests(PostgresFixture fixture) : PostgresTest(fi
         var (line, conversations) = await enqueuer.ArrangeAsync();
         var client = await enqueuer.ClientAsync();
         var id = ActivityId((await client.DataAsync(SendMutation, Input(new { conversationId = NodeId.Encode("Conversation", conversations[0].Id), body = "Reminder: tomorrow 9am" })))["sendMessage"]!);
-        using (await new WebhookSender(enqueuer.App.CreateClient()).PostLegacyAsync(Inbound("STOP", "ACstop000000000000000000000000002", line.OpenPhoneId, line.Number, DateTimeOffset.UtcNow)))
+        using (await new WebhookSender(enqueuer.App).PostLegacyAsync(Inbound("STOP", "ACstop000000000000000000000000002", line.OpenPhoneId, line.Number, DateTimeOffset.UtcNow)))
         {
         }
 

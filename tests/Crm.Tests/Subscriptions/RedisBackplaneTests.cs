@@ -38,7 +38,7 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
         Assert.True(b.Services.GetRequiredService<RedisEventBus>().IsListening(MessageReceived.TopicName));
         Assert.Equal("OK", (await stall).Trim());
 
-        using var delivered = await new WebhookSender(a.CreateClient()).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
+        using var delivered = await new WebhookSender(a).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
         var next = await ws.ReceiveAsync();
 
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
@@ -70,7 +70,7 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
         await ws.SubscribeAsync("m", "subscription { messageReceived { body } }");
         await ws.SyncAsync();
         await TransportWsProtocolTests.WaitUntilAsync(() => host.Services.GetRequiredService<RedisEventBus>().IsListening(MessageReceived.TopicName));
-        var sender = new WebhookSender(host.CreateClient());
+        var sender = new WebhookSender(host);
 
         await RedisCliAsync("shutdown", "nosave");
         try

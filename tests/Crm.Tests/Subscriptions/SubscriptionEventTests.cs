@@ -18,7 +18,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
         await ws.SubscribeAsync("m", "subscription { messageReceived { body direction contact { phone } } }");
         await ws.SyncAsync();
 
-        using var delivered = await new WebhookSender(Fixture.Factory.CreateClient()).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
+        using var delivered = await new WebhookSender(Fixture.Factory).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
         var next = await ws.ReceiveAsync();
 
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
@@ -75,7 +75,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
             .Replace("\"outgoing\"", "\"incoming\"", StringComparison.Ordinal)
             .Replace("+15555555555", "+16175550007", StringComparison.Ordinal);
 
-        using var delivered = await new WebhookSender(Fixture.Factory.CreateClient()).PostLegacyAsync(ringing);
+        using var delivered = await new WebhookSender(Fixture.Factory).PostLegacyAsync(ringing);
         var next = await ws.ReceiveAsync();
 
         Assert.Equal("""{"incomingCall":{"from":"+16175550007","callId":"ACsXlF0","contact":{"firstName":"Dana"},"phoneNumber":null}}""", GraphQLClient.Compact(next["payload"]!["data"]));
@@ -129,7 +129,7 @@ public sealed class SubscriptionEventTests(PostgresFixture fixture) : PostgresTe
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
 
-        using var delivered = await new WebhookSender(Fixture.Factory.CreateClient()).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
+        using var delivered = await new WebhookSender(Fixture.Factory).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
         var (name, data) = await ReadEventAsync(reader);
 
         Assert.Equal("next", name);

@@ -4,6 +4,7 @@ using Crm.Data;
 using Crm.Data.Activities;
 using Crm.Data.Conversations;
 using Crm.Data.Webhooks;
+using Crm.GraphQL.Webhooks;
 using Crm.Jobs.Webhooks;
 using Crm.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
@@ -19,7 +20,7 @@ namespace Crm.Tests.Webhooks;
 /// <summary>Hosts configured otherwise (rate limit, unsigned development mode) and the database going away.</summary>
 public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fixture)
 {
-    private readonly WebhookSender _sender = new(fixture.Factory.CreateClient());
+    private readonly WebhookSender _sender = new(fixture.Factory);
 
     [Fact]
     public async Task WithTheDatabaseDownADeliveryIs503AndTheNextOneAfterItComesBackSucceedsWithoutARestart()
@@ -57,35 +58,46 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
             .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACburst{i:D2}", StringComparison.Ordinal)
             .Replace("+19876543210", $"+1617555{i:D4}", StringComparison.Ordinal));
 
-        var responses = await Task.WhenAll(bodies.Select(body => _sender.PostLegacyAsync(body)));
+        // Not waiting for the processing: the database stops while workers still process what was answered.
+        var sender = new WebhookSender(Fixture.Factory.CreateClient());
+        var responses = await Task.WhenAll(bodies.Select(body => sender.PostLegacyAsync(body)));
         await PostgresServer.StopAsync("immediate");
         await PostgresServer.StartAsync();
         // Every pool still holds connections to the killed server: drop them, for this test and the ones after it.
         NpgsqlConnection.ClearAllPools();
+        await Fixture.Factory.Services.GetRequiredService<WebhookIngestion>().WhenIdleAsync(default);
 
         var answered = ids.Where((_, i) => responses[i].StatusCode == HttpStatusCode.OK).ToList();
         Array.ForEach(responses, r => r.Dispose());
         var found = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => answered.Contains(e.EventId)).ToListAsync());
         Assert.Equal(ids.Count, answered.Count);
         Assert.Equal(answered, found.Select(e => e.EventId).Order(StringComparer.Ordinal));
-        // A 200 waited for the processing's commit, so that survived too.
-        Assert.All(found, e => Assert.Equal(WebhookEventStatus.Processed, e.Status));
+
+        // A 200 waited for the event's commit, not its processing's: what the crash took back, the retry job does.
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(found.Max(e => e.ReceivedAt) + WebhookInbox.UnprocessedGrace, default);
+        }
+
+        var processed = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => answered.Contains(e.EventId)).Select(e => e.Status).ToListAsync());
+        Assert.All(processed, status => Assert.Equal(WebhookEventStatus.Processed, status));
+        Assert.Equal(ids.Count, await Fixture.QueryAsync(db => db.Activities.CountAsync(a => a.OpenPhoneId != null && a.OpenPhoneId.StartsWith("ACburst"))));
     }
 
     [Fact]
-    public async Task WhenProcessingAndRecordingTheFailureBothFailTheDeliveryIs503AndARedeliveryIsNotLost()
+    public async Task WhenProcessingAndRecordingTheFailureBothFailTheStoredEventWaitsForTheRetryJob()
     {
         var fault = new FailingWebhookUpdates();
         await using var factory = new FaultyDatabaseFactory(PostgresFixture.Settings(), fault);
-        var sender = new WebhookSender(factory.CreateClient());
+        var sender = new WebhookSender(factory);
         var body = WebhookSender.Sample("message.received.json");
 
-        using var refused = await sender.PostLegacyAsync(body);
+        using var first = await sender.PostLegacyAsync(body);
         fault.Enabled = false;
         using var redelivered = await sender.PostLegacyAsync(body);
 
-        // The stored row survived and still belongs to the refused request until its claim runs out.
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        // Stored before processing: answered 200, and the row still belongs to the failed processing until its claim runs out.
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redelivered.StatusCode);
         var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
         Assert.Equal((WebhookEventStatus.Received, 0, 2), (stored.Status, stored.Attempts, stored.Deliveries));
@@ -100,7 +112,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         var settings = PostgresFixture.Settings();
         settings["OpenPhone:WebhookRateLimitPerMinute"] = "2";
         await using var factory = new CrmApiFactory(settings);
-        var sender = new WebhookSender(factory.CreateClient());
+        var sender = new WebhookSender(factory);
         var body = WebhookSender.Sample("message.received.json");
 
         using var first = await sender.PostLegacyAsync(body);
@@ -131,7 +143,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         settings["OpenPhone:AllowUnsignedWebhooks"] = "true";
         settings["environment"] = "Development";
         await using var factory = new CrmApiFactory(settings);
-        var sender = new WebhookSender(factory.CreateClient());
+        var sender = new WebhookSender(factory);
 
         using var response = await sender.PostAsync(WebhookSender.Sample("message.received.json"), new Dictionary<string, string>());
 
@@ -147,7 +159,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         settings.Remove("OpenPhone:WebhookSigningKeys:1");
         settings.Remove("OpenPhone:WebhookSigningKeys:2");
         await using var factory = new CrmApiFactory(settings);
-        var sender = new WebhookSender(factory.CreateClient());
+        var sender = new WebhookSender(factory);
 
         using var response = await sender.PostLegacyAsync(WebhookSender.Sample("message.received.json"));
 

@@ -15,7 +15,7 @@ namespace Crm.Tests.Webhooks;
 /// <summary>Out-of-order deliveries, failures and the retry job, called directly with a fixed clock.</summary>
 public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTest(fixture)
 {
-    private readonly WebhookSender _sender = new(fixture.Factory.CreateClient());
+    private readonly WebhookSender _sender = new(fixture.Factory);
 
     [Fact]
     public async Task SummaryAndTranscriptBeforeCallCompletedConvergeToTheInOrderState()
@@ -133,7 +133,7 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
         await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
         {
             var inbox = scope.ServiceProvider.GetRequiredService<WebhookInbox>();
-            await inbox.StoreAsync(new WebhookEvent { EventId = "EVc67ec998b35c41d388af50799aeeba3e", Type = "message.received", Body = WebhookSender.Sample("message.received.json") }, default);
+            await inbox.StoreAsync([new WebhookEvent { EventId = "EVc67ec998b35c41d388af50799aeeba3e", Type = "message.received", Body = WebhookSender.Sample("message.received.json") }], default);
         }
 
         var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());

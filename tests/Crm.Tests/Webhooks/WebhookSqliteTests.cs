@@ -24,7 +24,7 @@ public sealed class WebhookSqliteTests
                 ["Crm:SeedDemoData"] = "false",
                 ["OpenPhone:WebhookSigningKeys:0"] = WebhookSender.LegacyKey,
             });
-            var sender = new WebhookSender(factory.CreateClient());
+            var sender = new WebhookSender(factory);
             var message = WebhookSender.Sample("message.received.json");
 
             var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => sender.PostLegacyAsync(message)));
