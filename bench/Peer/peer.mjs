@@ -257,7 +257,7 @@ for (const s of scenarios) {
     console.log(`- **MISMATCH** ${s.name}:`);
     for (const p of problems) console.log(`  - ${p}`);
   } else {
-    console.log(`- same rows and columns: ${s.name} (${rows.length} rows compared, page info and contact included)`);
+    console.log(`- same rows and columns: ${s.name} (${rows.length} rows compared)`);
   }
 }
 console.log();
