@@ -23,6 +23,8 @@ for s in "${SIZES[@]}"; do [[ "$s" =~ ^[0-9]+$ && "$s" -gt 0 ]] || { echo "error
 
 # shellcheck source=../scripts/lib/services.sh
 source "$ROOT/scripts/lib/services.sh"
+# shellcheck source=lib/query-dataset.sh
+source "$ROOT/bench/lib/query-dataset.sh"
 command -v curl >/dev/null 2>&1 || die "curl not found"
 svc_require postgres
 trap svc_teardown EXIT
@@ -31,29 +33,9 @@ trap 'exit 143' TERM
 svc_workdir crm-bench
 WORK="$SVC_WORK"
 
-# Throwaway, durability off (nothing here must survive), memory for the largest dataset.
-svc_start_postgres "shared_buffers = 1GB
-effective_cache_size = 4GB
-work_mem = 16MB
-maintenance_work_mem = 512MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-# Off, as on most OLTP deployments: JIT compilation adds tens of ms to any statement over its cost threshold.
-jit = off"
-
-# ---------------------------------------------------------------------------
-# Build: the server exactly as deployed (Release), and the benchmark
-# ---------------------------------------------------------------------------
-log "building the server and Crm.Bench in Release"
-dotnet build -c Release src/Crm.GraphQL -nologo -v q >"$WORK/build-server.log" 2>&1 || { tail -n 30 "$WORK/build-server.log" >&2; die "server build failed"; }
-dotnet build -c Release bench/Crm.Bench -nologo -v q >"$WORK/build-bench.log" 2>&1 || { tail -n 30 "$WORK/build-bench.log" >&2; die "Crm.Bench build failed"; }
-SERVER_DLL="src/Crm.GraphQL/bin/Release/net10.0/Crm.GraphQL.dll"
-BENCH=(dotnet bench/Crm.Bench/bin/Release/net10.0/Crm.Bench.dll)
+bench_start_postgres
+bench_build
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted changes in src')"
-
-# A fresh admin per run; the benchmark signs in with it and mints an API key.
-ADMIN_EMAIL="bench@example.com"
-ADMIN_PASSWORD="Bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')-Z9"
 
 label() { # 10000 -> 10k, 1500 -> 1.5k, 2000000 -> 2m
   awk -v n="$1" 'BEGIN { if (n >= 1000000) printf "%gm", n / 1000000; else if (n >= 1000) printf "%gk", n / 1000; else printf "%d", n }'
@@ -66,17 +48,12 @@ files=()
 for contacts in "${SIZES[@]}"; do
   name="$(label "$contacts")"
   activities=$((contacts * PER_CONTACT))
-  log "dataset $name: $contacts contacts, $activities activities"
-  DB="$(svc_createdb crm_bench)"
-  "${BENCH[@]}" generate --db "$DB" --contacts "$contacts" --activities "$activities"
-
-  log "starting the server"
-  svc_start_server "server-$name" "$SERVER_DLL" ConnectionStrings__Crm="$DB" Crm__SeedDemoData=false \
-    Crm__Admin__Email="$ADMIN_EMAIL" Crm__Admin__Password="$ADMIN_PASSWORD" Auth__RequestsPerMinute=100000000
+  bench_dataset crm_bench "$contacts" "$activities"
+  bench_start_server "server-$name" "$DB"
   url_var="SERVER_URL_server_$name"
 
   out="$RESULTS/query-$name${BENCH_ONLY:+-${BENCH_ONLY// /-}}-$DATE.md"
-  "${BENCH[@]}" run --db "$DB" --url "${!url_var}" --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" \
+  "${BENCH[@]}" run --db "$DB" --url "${!url_var}" --email "$BENCH_ADMIN_EMAIL" --password "$BENCH_ADMIN_PASSWORD" \
     --label "$name" --out "$out" --json "$WORK/$name.json" --commit "$COMMIT" \
     --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-50}" \
     ${BENCH_ONLY:+--only "$BENCH_ONLY"}

@@ -9,6 +9,7 @@
 #   svc_start_redis                 # REDIS_PORT
 #   svc_start_server NAME DLL [VAR=value ...]  # SERVER_URL_<NAME>; the server's log is $SVC_WORK/NAME.log
 #   svc_start_simulator NAME DLL PORT [VAR=value ...]  # the OpenPhone simulator, likewise
+#   svc_start_command NAME PORT READY_PATH COMMAND...  # any other server process (bench/Peer's PostGraphile), likewise
 #   svc_stop_server NAME
 #
 # Functions exit the script with a message (and the tail of the service's log) when a service cannot start, except
@@ -262,6 +263,10 @@ svc_start_simulator() {
   shift 3
   _svc_launch "$name" "$port" /_simulator/stats env "$@" dotnet "$dll" simulator --urls "http://127.0.0.1:$port"
 }
+
+# svc_start_command NAME PORT READY_PATH COMMAND...: COMMAND, listening on PORT (from free_port), as server NAME; ready
+# when GET READY_PATH answers 2xx. Stopped like a server (svc_stop_server NAME) and by svc_teardown.
+svc_start_command() { _svc_launch "$@"; }
 
 # _svc_launch NAME PORT READY_PATH COMMAND...: COMMAND in the background as server NAME (SERVER_URL_<NAME>, log
 # $SVC_WORK/NAME.log); returns once READY_PATH answers, or 1 with the log's tail when it exits or is not ready in 60s.
