@@ -4,8 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 
-// Signed message.received deliveries from concurrent loopback senders into a running server, then the floor:
-// the same rows written by hand-written SQL, one transaction per event, in the same run. See bench/Webhooks/run.sh.
+// Signed message.received deliveries from concurrent loopback senders into a running server, then two floors in the
+// same run: the same rows written by hand-written SQL with one transaction per event, and the same SQL with one
+// transaction per batch of whatever events are waiting (group commit, the server's design). See bench/Webhooks/run.sh.
 var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1], StringComparer.Ordinal);
 var url = new Uri(settings.GetValueOrDefault("url", "http://127.0.0.1:5080"));
 var database = settings.GetValueOrDefault("db") ?? throw new ArgumentException("--db=<Npgsql connection string of the server's database> is required");
@@ -21,19 +22,35 @@ Console.WriteLine($"run {run}: {senders} senders × {seconds} s against {url} on
 await Bench.LoadAsync("warm-up", senders, 3, (worker, n) => Bench.PostAsync(http, key, Bench.Message($"w{run}", worker, n)));
 
 var server = await Bench.LoadAsync("server", senders, seconds, (worker, n) => Bench.PostAsync(http, key, Bench.Message($"s{run}", worker, n)));
-var floor = await Bench.LoadAsync("floor", senders, seconds, (worker, n) => Bench.WriteBySqlAsync(dataSource, Bench.Message($"f{run}", worker, n)));
 
+// The server answers once an event is stored and processes it after: wait for the backlog to drain.
 await using var connection = await dataSource.OpenConnectionAsync();
-var events = await Bench.CountAsync(connection, """SELECT count(*) FROM "WebhookEvents" WHERE "EventId" LIKE @p AND "Status" = 'Processed'""", $"EVs{run}-%");
+var drain = Stopwatch.StartNew();
+long events = 0, stalled = 0;
+while (events < server.Ok && stalled < 100)
+{
+    var now = await Bench.CountAsync(connection, """SELECT count(*) FROM "WebhookEvents" WHERE "EventId" LIKE @p AND "Status" = 'Processed'""", $"EVs{run}-%");
+    stalled = now == events ? stalled + 1 : 0;
+    events = now;
+    await Task.Delay(100);
+}
+
+var drained = drain.Elapsed.TotalSeconds;
 var activities = await Bench.CountAsync(connection, """SELECT count(*) FROM "Activities" WHERE "OpenPhoneId" LIKE @p""", $"ACs{run}-%");
+
+var floor = await Bench.LoadAsync("floor, one transaction per event", senders, seconds, (worker, n) => Bench.WriteBySqlAsync(dataSource, Bench.Message($"f{run}", worker, n)));
+await using var batcher = new GroupCommitFloor(dataSource);
+var batched = await Bench.LoadAsync("floor, one transaction per batch", senders, seconds, (worker, n) => batcher.WriteAsync(Bench.Message($"g{run}", worker, n)));
 
 Console.WriteLine();
 Console.WriteLine("| path | deliveries | failed | per second | p50 ms | p95 ms | p99 ms |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
 Console.WriteLine(server.Row());
 Console.WriteLine(floor.Row());
+Console.WriteLine(batched.Row());
 Console.WriteLine();
-Console.WriteLine($"ratio server/floor (throughput): {floor.PerSecond / Math.Max(server.PerSecond, 1):F2}×");
+Console.WriteLine($"server throughput / floor per event: {server.PerSecond / Math.Max(floor.PerSecond, 1):F2}×; / floor per batch: {server.PerSecond / Math.Max(batched.PerSecond, 1):F2}× (batches of {batcher.MeanBatch:F1} on average)");
+Console.WriteLine($"processing: the backlog drained {drained:F1} s after the last answer, {events / (seconds + drained):F0} processed/s over load and drain");
 Console.WriteLine($"accepted {server.Ok}; stored and processed {events} events, {activities} activities: {(events == server.Ok && activities == server.Ok ? "all present" : "MISMATCH")}");
 return events == server.Ok && activities == server.Ok ? 0 : 1;
 
@@ -76,9 +93,16 @@ internal static class Bench
     /// <summary>The floor: the rows the server writes for a new message on an existing or new thread, by hand, one transaction.</summary>
     public static async Task<bool> WriteBySqlAsync(NpgsqlDataSource dataSource, Message message)
     {
-        var now = DateTimeOffset.UtcNow;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        await WriteRowsAsync(connection, transaction, message);
+        await transaction.CommitAsync();
+        return true;
+    }
+
+    public static async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Message message)
+    {
+        var now = DateTimeOffset.UtcNow;
         await using var upsert = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
@@ -125,8 +149,6 @@ internal static class Bench
             },
         };
         await write.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-        return true;
     }
 
     public static async Task<Result> LoadAsync(string name, int senders, int seconds, Func<int, long, Task<bool>> send)
@@ -177,5 +199,66 @@ internal static class Bench
         }
 
         return command;
+    }
+}
+
+/// <summary>The batched floor: senders wait for one writer that writes every waiting event's rows in one transaction.</summary>
+internal sealed class GroupCommitFloor : IAsyncDisposable
+{
+    private readonly System.Threading.Channels.Channel<(Message Message, TaskCompletionSource<bool> Done)> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(Message, TaskCompletionSource<bool>)>(new() { SingleReader = true });
+
+    private readonly Task _writer;
+    private long _batches;
+    private long _events;
+
+    public GroupCommitFloor(NpgsqlDataSource dataSource) => _writer = Task.Run(() => WriteAllAsync(dataSource));
+
+    public double MeanBatch => _batches == 0 ? 0 : (double)_events / _batches;
+
+    public Task<bool> WriteAsync(Message message)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Writer.TryWrite((message, done));
+        return done.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    private async Task WriteAllAsync(NpgsqlDataSource dataSource)
+    {
+        var batch = new List<(Message Message, TaskCompletionSource<bool> Done)>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < 256 && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                foreach (var (message, _) in batch)
+                {
+                    await Bench.WriteRowsAsync(connection, transaction, message);
+                }
+
+                await transaction.CommitAsync();
+                batch.ForEach(i => i.Done.TrySetResult(true));
+            }
+            catch (NpgsqlException ex)
+            {
+                batch.ForEach(i => i.Done.TrySetException(ex));
+            }
+
+            _batches++;
+            _events += batch.Count;
+            batch.Clear();
+        }
     }
 }

@@ -162,13 +162,16 @@ public sealed class AdminBrowser : IAsyncLifetime
     }
 
     /// <summary>The conversation of a contact's number, once its first text arrived.</summary>
-    public async Task<JsonNode> ConversationOfAsync(string phone)
-    {
-        var data = await Api.DataAsync(
-            "query($phone: String!) { conversations(first: 1, where: { contact: { phone: { eq: $phone } } }, includeSnoozed: true) { nodes { id status unread snoozedUntil } } }",
-            new { phone });
-        return data["conversations"]!["nodes"]![0]!;
-    }
+    /// <remarks>The server processes a webhook after answering it, so the conversation may take a moment to appear.</remarks>
+    public Task<JsonNode> ConversationOfAsync(string phone) => Eventually.GetAsync(
+        async () =>
+        {
+            var data = await Api.DataAsync(
+                "query($phone: String!) { conversations(first: 1, where: { contact: { phone: { eq: $phone } } }, includeSnoozed: true) { nodes { id status unread snoozedUntil } } }",
+                new { phone });
+            return data["conversations"]!["nodes"]!.AsArray().FirstOrDefault();
+        },
+        "the conversation of a text answered 200");
 }
 
 /// <summary>Alone, after the parallel collections: a busy second core would make the first-paint budget a coin toss.</summary>

@@ -1,9 +1,9 @@
-using Crm.GraphQL.Webhooks;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Crm.GraphQL.Webhooks;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Tests.Infrastructure;
 

@@ -67,8 +67,10 @@ public sealed class LogTests
         {
         }
 
-        var found = await client.DataAsync("""{ contacts(where: { phone: { eq: "+19876543210" } }) { nodes { conversations { nodes { id } } } } }""");
-        var conversationId = found["contacts"]!["nodes"]![0]!["conversations"]!["nodes"]![0]!["id"]!.GetValue<string>();
+        var conversation = await Eventually.GetAsync(
+            async () => (await client.DataAsync("""{ contacts(where: { phone: { eq: "+19876543210" } }) { nodes { conversations { nodes { id } } } } }"""))["contacts"]!["nodes"]!.AsArray().FirstOrDefault(),
+            "the contact of the text answered 200");
+        var conversationId = conversation["conversations"]!["nodes"]![0]!["id"]!.GetValue<string>();
         var sent = await client.DataAsync(
             "mutation($input: SendMessageInput!) { sendMessage(input: $input) { activity { id } errors { __typename } } }",
             new { input = new { conversationId, body = Reply } });

@@ -41,7 +41,7 @@ public sealed partial class MetricsTests
         var (line, conversations) = await host.ArrangeAsync();
         var client = await host.ClientAsync();
         var http = host.App.CreateClient();
-        var webhooks = new WebhookSender(http);
+        var webhooks = new WebhookSender(http, host.App.Services);
 
         using (var delivered = await webhooks.PostLegacyAsync(Webhooks.Payloads.WithEventId(WebhookSender.Sample("message.received.json"), "EVmetrics00000000000000000000000001")))
         using (var forged = await webhooks.PostLegacyAsync(WebhookSender.Sample("message.received.json"), key: WebhookSender.UnknownKey))
@@ -141,7 +141,7 @@ public sealed partial class MetricsTests
         settings["Metrics:Token"] = Token;
         await using var host = new CrmApiFactory(settings);
         using var http = host.CreateClient();
-        using var delivered = await new WebhookSender(http).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
+        using var delivered = await new WebhookSender(http, host.Services).PostLegacyAsync(WebhookSender.Sample("message.received.json"));
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
         using var refused = await new WebhookSender(http).PostLegacyAsync(WebhookSender.Sample("message.received.json"), key: WebhookSender.UnknownKey);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);

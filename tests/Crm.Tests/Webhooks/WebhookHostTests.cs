@@ -85,6 +85,44 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
     }
 
     [Fact]
+    public async Task EveryDeliveryAnswered200SurvivesAKillNineOfTheServerAndIsProcessedExactlyOnce()
+    {
+        var template = WebhookSender.Sample("message.received.json");
+        var ids = Enumerable.Range(0, 60).Select(i => $"EVkill{i:D2}").ToList();
+        var bodies = ids.Select((id, i) => Payloads.WithEventId(template, id)
+            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACkill{i:D2}", StringComparison.Ordinal)
+            .Replace("+19876543210", $"+1617556{i % 7:D4}", StringComparison.Ordinal));
+
+        HttpResponseMessage[] responses;
+        await using (var server = await ServerProcess.StartAsync(PostgresFixture.Settings()))
+        {
+            using var http = new HttpClient { BaseAddress = server.Address };
+            var sender = new WebhookSender(http);
+            responses = await Task.WhenAll(bodies.Select(body => sender.PostLegacyAsync(body)));
+            // SIGKILL the moment the last answer is in: its workers are still processing.
+            await server.KillAsync();
+        }
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Array.ForEach(responses, r => r.Dispose());
+        var found = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => ids.Contains(e.EventId)).ToListAsync());
+        Assert.Equal(ids, found.Select(e => e.EventId).Order(StringComparer.Ordinal));
+
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(found.Max(e => e.ReceivedAt) + WebhookInbox.UnprocessedGrace, default);
+        }
+
+        var statuses = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.Status).ToListAsync());
+        Assert.All(statuses, status => Assert.Equal(WebhookEventStatus.Processed, status));
+        var texts = await Fixture.QueryAsync(db => db.Activities.Where(a => a.OpenPhoneId != null && a.OpenPhoneId.StartsWith("ACkill")).GroupBy(a => a.ConversationId).Select(g => g.Count()).ToListAsync());
+        // Seven senders, each conversation's texts once each.
+        Assert.Equal((7, ids.Count), (texts.Count, texts.Sum()));
+        var unread = await Fixture.QueryAsync(db => db.Conversations.SumAsync(c => c.UnreadCount));
+        Assert.Equal(ids.Count, unread);
+    }
+
+    [Fact]
     public async Task WhenProcessingAndRecordingTheFailureBothFailTheStoredEventWaitsForTheRetryJob()
     {
         var fault = new FailingWebhookUpdates();

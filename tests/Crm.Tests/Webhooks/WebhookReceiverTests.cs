@@ -2,7 +2,6 @@ using System.Net;
 using Crm.Data.Events;
 using Crm.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Snapshooter;
