@@ -100,13 +100,21 @@ internal static class Bench
         return true;
     }
 
-    public static async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Message message)
+    /// <summary>The rows of one message, in two round trips: the second needs the first's contact and conversation.</summary>
+    public static Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Message message) =>
+        WriteRowsAsync(connection, transaction, [message]);
+
+    /// <summary>The rows of several messages, each statement as for one, in the same two round trips.</summary>
+    public static async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Message> messages)
     {
         var now = DateTimeOffset.UtcNow;
-        await using var upsert = new NpgsqlBatch(connection, transaction)
+        await using var upsert = new NpgsqlBatch(connection, transaction);
+        await using var write = new NpgsqlBatch(connection, transaction);
+        foreach (var message in messages)
         {
-            BatchCommands =
-            {
+            var activityId = Guid.CreateVersion7();
+            NpgsqlBatchCommand[] first =
+            [
                 Command("""
                     INSERT INTO "WebhookEvents" ("Id", "EventId", "Type", "ApiVersion", "ReceivedAt", "Body", "Status", "Attempts", "ProcessedAt")
                     VALUES (@id, @eventId, 'message.received', 'v4', @now, @json, 'Processed', 1, @now)
@@ -125,15 +133,9 @@ internal static class Bench
                     SELECT @id, c."Id", p."Id", @now, 0, 'Open', @now FROM "Contacts" c, "PhoneNumbers" p WHERE c."Phone" = @phone AND p."OpenPhoneId" = @lineId
                     ON CONFLICT ("ContactId", "PhoneNumberId") DO NOTHING
                     """, ("id", Guid.CreateVersion7()), ("now", now), ("phone", message.From), ("lineId", LineId)),
-            },
-        };
-        await upsert.ExecuteNonQueryAsync();
-
-        var activityId = Guid.CreateVersion7();
-        await using var write = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
+            ];
+            NpgsqlBatchCommand[] second =
+            [
                 Command("""
                     INSERT INTO "Activities" ("Id", "ConversationId", "ContactId", "Kind", "Direction", "Body", "Status", "OpenPhoneId", "FromNumber", "ToNumbers", "OccurredAt", "CreatedAt", "AiNextSteps", "Media", "Recordings", "Transcript")
                     SELECT @id, v."Id", v."ContactId", 'Message', 'Incoming', @body, 'received', @openPhoneId, @from, ARRAY[@line], @now, @now, '{}', '[]', '[]', '[]'
@@ -146,8 +148,12 @@ internal static class Bench
                     FROM "Contacts" c, "PhoneNumbers" p
                     WHERE c."Id" = v."ContactId" AND p."Id" = v."PhoneNumberId" AND c."Phone" = @from AND p."OpenPhoneId" = @lineId AND v."LastActivityAt" <= @now
                     """, ("id", activityId), ("now", now), ("body", message.Body), ("from", message.From), ("lineId", LineId)),
-            },
-        };
+            ];
+            Array.ForEach(first, upsert.BatchCommands.Add);
+            Array.ForEach(second, write.BatchCommands.Add);
+        }
+
+        await upsert.ExecuteNonQueryAsync();
         await write.ExecuteNonQueryAsync();
     }
 
@@ -243,10 +249,7 @@ internal sealed class GroupCommitFloor : IAsyncDisposable
             {
                 await using var connection = await dataSource.OpenConnectionAsync();
                 await using var transaction = await connection.BeginTransactionAsync();
-                foreach (var (message, _) in batch)
-                {
-                    await Bench.WriteRowsAsync(connection, transaction, message);
-                }
+                await Bench.WriteRowsAsync(connection, transaction, [.. batch.Select(i => i.Message)]);
 
                 await transaction.CommitAsync();
                 batch.ForEach(i => i.Done.TrySetResult(true));
