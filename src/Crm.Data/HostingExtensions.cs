@@ -13,6 +13,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,6 +55,8 @@ public static partial class HostingExtensions
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<UserOperations>();
         builder.Services.AddScoped<ApiKeyOperations>();
+        // Off unless the host turns it on: it must also drop entries when another instance revokes a key (Crm.GraphQL does).
+        builder.Services.TryAddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<TimeProvider>(), TimeSpan.Zero));
         builder.Services.AddIdentityCore<CrmUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;

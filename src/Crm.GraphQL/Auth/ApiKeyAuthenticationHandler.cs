@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.GraphQL.Auth;
 
-/// <summary><c>Authorization: Bearer crm_…</c>. Checked against the database on every request, so a revoked key fails at once.</summary>
+/// <summary>
+/// <c>Authorization: Bearer crm_…</c>. Checked against the database, or a check of the last <c>Auth:ApiKeyCacheDuration</c>
+/// (<see cref="ApiKeyCache"/>) that a revocation ends at once, so a revoked key fails on its next request.
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

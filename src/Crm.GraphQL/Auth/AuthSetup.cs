@@ -3,6 +3,7 @@ using Crm.Data.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Crm.GraphQL.Auth;
 
@@ -17,6 +18,8 @@ internal static class AuthSetup
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
         var options = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new();
+        builder.Services.Replace(ServiceDescriptor.Singleton(sp => new ApiKeyCache(sp.GetRequiredService<TimeProvider>(), options.ApiKeyCacheDuration)));
+        builder.Services.AddHostedService<ApiKeyCacheInvalidation>();
 
         builder.Services.AddAuthentication(SelectorScheme)
             // A bearer header means an integrator's key; anything else is the admin page's cookie.

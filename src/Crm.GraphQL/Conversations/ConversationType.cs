@@ -22,10 +22,11 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
         Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field<NonNullGraphType<ContactType>>("contact")
             .Description("Who the business is talking to.")
-            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
+            // Joined by the inbox page when selected (ConversationQueries); batched otherwise.
+            .Resolve(ctx => ctx.Source.Contact as object ?? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
         Field<NonNullGraphType<PhoneNumberType>>("phoneNumber")
             .Description("The business line the conversation runs on.")
-            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().PhoneNumbers.Load(ctx.Source.PhoneNumberId));
+            .Resolve(ctx => ctx.Source.PhoneNumber as object ?? ctx.RequestServices!.GetRequiredService<CrmLoaders>().PhoneNumbers.Load(ctx.Source.PhoneNumberId));
         Field(x => x.OpenPhoneConversationId, nullable: true).Description("OpenPhone's id of the conversation (CN…), once known.");
         Field<NonNullGraphType<BooleanGraphType>>("unread").Description("Whether incoming activity awaits a reader.").Resolve(ctx => ctx.Source.UnreadCount > 0);
         Field(x => x.UnreadCount).Description("Incoming activities since the conversation was last read.");

@@ -20,6 +20,12 @@ public sealed class GraphQLServerOptions
     /// <summary>Most aliased fields one document may use.</summary>
     public int MaxAliases { get; set; } = 30;
 
+    /// <summary>
+    /// Parsed and validated documents kept for reuse, as the total length of their texts in characters; 0 turns the
+    /// cache off.
+    /// </summary>
+    public long DocumentCacheSize { get; set; } = 1_000_000;
+
     /// <summary>Execution time limit.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

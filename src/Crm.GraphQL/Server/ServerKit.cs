@@ -25,6 +25,7 @@ public static partial class ServerKit
         builder.Services.AddOptions<GraphQLServerOptions>().BindConfiguration(GraphQLServerOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<OperationExecutor>();
+        builder.Services.AddSingleton<DocumentCache>();
         builder.Services.AddSingleton<ArgumentCoercion>();
         builder.Services.AddSingleton<SubscriptionGroups>();
         builder.Services.AddScoped<ParentConnectionBatches>();
@@ -49,6 +50,7 @@ public static partial class ServerKit
                 })
                 // Limits are validation rules: they hold for every transport and run before any resolver.
                 .AddValidationRule<AliasLimitValidationRule>()
+                .ConfigureExecution(sp => sp.GetRequiredService<DocumentCache>())
                 .WithTimeout(limits.Timeout)
                 .AddErrorInfoProvider(o => o.ExposeExceptionDetails = exposeExceptionDetails)
                 .AddUnhandledExceptionHandler(ctx =>

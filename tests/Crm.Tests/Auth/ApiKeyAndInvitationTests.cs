@@ -40,6 +40,25 @@ public sealed class ApiKeyAndInvitationTests(PostgresFixture fixture) : Postgres
         Assert.Equal(2, await Fixture.QueryAsync(db => db.AuditEntries.CountAsync(a => a.Target == "Zapier" && (a.Action == "apikey.created" || a.Action == "apikey.revoked"))));
     }
 
+    [Fact]
+    public async Task AKeyThatPassedIsNotReadAgainUntilItIsRevoked()
+    {
+        var (key, secret) = await Fixture.WithServiceAsync<Crm.Data.Users.ApiKeyOperations, (Crm.Data.Users.ApiKey, string)>(keys => keys.CreateAsync("cached", Crm.Data.Users.CrmRole.Viewer, Crm.Data.Audit.Actor.System));
+        var integrator = WithKey(secret);
+        await integrator.DataAsync("{ contacts(first: 1) { totalCount } }");
+
+        using var sql = new SqlCommandCounter();
+        // Not `me`, which reads the key's row for its own answer.
+        var again = await integrator.PostAsync("{ contacts(first: 1) { totalCount } }");
+        var readsWhileCached = sql.Commands.Count(c => c.Contains("\"ApiKeys\"", StringComparison.Ordinal));
+        await Client.DataAsync("mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }", new { id = Crm.GraphQL.Server.Conventions.NodeId.Encode("ApiKey", key.Id) });
+        var refused = await integrator.PostAsync("{ me { kind } }");
+
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Equal(0, readsWhileCached);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+    }
+
     [Theory]
     [InlineData("crm_0000000000000000_forged")]
     [InlineData("Basic dXNlcjpwYXNz")]

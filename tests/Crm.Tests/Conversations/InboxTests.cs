@@ -47,8 +47,29 @@ public sealed class InboxTests(PostgresFixture fixture) : PostgresTest(fixture)
 
         var statements = sql.Commands.Where(c => !c.Contains("\"ApiKeys\"", StringComparison.Ordinal)).ToList();
         Assert.Equal(size, data["conversations"]!["nodes"]!.AsArray().Count);
-        // Page, COUNT, and one batch each for contacts, lines and last activities.
-        Assert.Equal(5, statements.Count);
+        // The page with its contacts and lines joined, COUNT, and one batch for the last activities.
+        Assert.Equal(3, statements.Count);
+        Assert.Contains(statements, c => c.Contains("JOIN \"Contacts\"", StringComparison.Ordinal) && c.Contains("JOIN \"PhoneNumbers\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AContactSelectedThroughEdgesAndFragmentsIsJoinedAndOneNotSelectedIsNot()
+    {
+        await ArrangeInboxAsync(3);
+        const string throughFragments = "query { conversations(first: 3) { edges { node { ... on Conversation { ...Who } } } } } fragment Who on Conversation { contact { displayName } }";
+
+        using var joined = new SqlCommandCounter();
+        var data = await Client.DataAsync(throughFragments);
+        var withContact = joined.Commands.Where(c => !c.Contains("\"ApiKeys\"", StringComparison.Ordinal)).ToList();
+        using var plain = new SqlCommandCounter();
+        await Client.DataAsync("{ conversations(first: 3) { nodes { unread } } }");
+        var without = plain.Commands.Where(c => !c.Contains("\"ApiKeys\"", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(3, data["conversations"]!["edges"]!.AsArray().Count(e => e!["node"]!["contact"]!["displayName"] is not null));
+        Assert.Single(withContact);
+        Assert.Contains("JOIN \"Contacts\"", withContact[0], StringComparison.Ordinal);
+        Assert.Single(without);
+        Assert.DoesNotContain("JOIN", without[0], StringComparison.Ordinal);
     }
 
     [Fact]

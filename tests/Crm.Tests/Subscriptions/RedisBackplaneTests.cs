@@ -63,6 +63,30 @@ public sealed class RedisBackplaneTests(PostgresFixture fixture) : PostgresTest(
     }
 
     [Fact]
+    public async Task AKeyRevokedOnInstanceAIsRefusedOnInstanceBWhereItsCheckWasCached()
+    {
+        var (key, secret) = await Fixture.WithServiceAsync<ApiKeyOperations, (ApiKey, string)>(keys => keys.CreateAsync("integrator", CrmRole.Viewer, Actor.System));
+        await using var a = new CrmApiFactory(WithRedis());
+        await using var b = new CrmApiFactory(WithRedis());
+        var busB = b.Services.GetRequiredService<RedisEventBus>();
+        await TransportWsProtocolTests.WaitUntilAsync(() => busB.IsListening(AccessChanged.TopicName));
+        using var integratorOnB = b.CreateClient();
+        integratorOnB.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        var onB = new GraphQLClient(integratorOnB);
+        var cacheB = b.Services.GetRequiredService<ApiKeyCache>();
+        Assert.Equal(HttpStatusCode.OK, (await onB.PostAsync("{ me { kind } }")).Status);
+        Assert.NotNull(cacheB.Find(ApiKeyCache.Hash(secret)));
+        using var adminOnA = a.CreateClient();
+        adminOnA.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+
+        await AccessRevocationTests.RevokeAsync(new GraphQLClient(adminOnA), key);
+        // B drops its entry when the revocation arrives through Redis, a round trip after A's commit.
+        await TransportWsProtocolTests.WaitUntilAsync(() => cacheB.Find(ApiKeyCache.Hash(secret)) is null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await onB.PostAsync("{ me { kind } }")).Status);
+    }
+
+    [Fact]
     public async Task WithRedisKilledWebhooksStillSucceedAndAfterItRestartsEventsReachTheSameSubscriber()
     {
         await using var host = new CrmApiFactory(WithRedis());

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
+using GraphQLParser.AST;
 
 namespace Crm.GraphQL.Server.Querying;
 
@@ -69,6 +70,51 @@ public static class ConnectionFields
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(sort);
         return (where is null ? source : source.Where(filter.Compile(where)), sort.Compile(order, defaultOrder, tiebreak));
+    }
+
+    /// <summary>
+    /// Whether the connection's nodes select <paramref name="field"/>, under <c>nodes</c> or <c>edges { node }</c>,
+    /// directly or through fragments: a resolver can then read that to-one with the page (a join) instead of batching
+    /// it afterwards. Directives are not read, so a field skipped by <c>@skip</c> counts too: reading more is harmless.
+    /// </summary>
+    public static bool NodesSelect(this IResolveFieldContext context, string field)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var child in Fields(context, context.FieldAst.SelectionSet))
+        {
+            var nodes = child.Name.StringValue switch
+            {
+                "nodes" => [child],
+                "edges" => Fields(context, child.SelectionSet).Where(f => f.Name.StringValue == "node"),
+                _ => [],
+            };
+            if (nodes.Any(n => Fields(context, n.SelectionSet).Any(f => f.Name.StringValue == field)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Validation has refused fragment cycles before any resolver runs, so this ends.
+    private static IEnumerable<GraphQLField> Fields(IResolveFieldContext context, GraphQLSelectionSet? selections)
+    {
+        foreach (var selection in selections?.Selections ?? [])
+        {
+            var nested = selection switch
+            {
+                GraphQLField f => [f],
+                GraphQLInlineFragment inline => Fields(context, inline.SelectionSet),
+                GraphQLFragmentSpread spread => Fields(context, context.Document.Definitions.OfType<GraphQLFragmentDefinition>()
+                    .FirstOrDefault(d => d.FragmentName.Name.StringValue == spread.FragmentName.Name.StringValue)?.SelectionSet),
+                _ => [],
+            };
+            foreach (var f in nested)
+            {
+                yield return f;
+            }
+        }
     }
 
     private static void PageSize(object value)
