@@ -52,11 +52,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
     [Fact]
     public async Task EveryDeliveryAnswered200SurvivesPostgreSqlStoppingAsInACrashRightAfter()
     {
-        var template = WebhookSender.Sample("message.received.json");
-        var ids = Enumerable.Range(0, 40).Select(i => $"EVburst{i:D2}").ToList();
-        var bodies = ids.Select((id, i) => Payloads.WithEventId(template, id)
-            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACburst{i:D2}", StringComparison.Ordinal)
-            .Replace("+19876543210", $"+1617555{i:D4}", StringComparison.Ordinal));
+        var (ids, bodies) = Texts("burst", 40, i => $"+1617555{i:D4}");
 
         // Not waiting for the processing: the database stops while workers still process what was answered.
         var sender = new WebhookSender(Fixture.Factory.CreateClient());
@@ -74,10 +70,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         Assert.Equal(answered, found.Select(e => e.EventId).Order(StringComparer.Ordinal));
 
         // A 200 waited for the event's commit, not its processing's: what the crash took back, the retry job does.
-        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(found.Max(e => e.ReceivedAt) + WebhookInbox.UnprocessedGrace, default);
-        }
+        await RetryPastTheirClaimsAsync(found);
 
         var processed = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => answered.Contains(e.EventId)).Select(e => e.Status).ToListAsync());
         Assert.All(processed, status => Assert.Equal(WebhookEventStatus.Processed, status));
@@ -87,11 +80,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
     [Fact]
     public async Task EveryDeliveryAnswered200SurvivesAKillNineOfTheServerAndIsProcessedExactlyOnce()
     {
-        var template = WebhookSender.Sample("message.received.json");
-        var ids = Enumerable.Range(0, 60).Select(i => $"EVkill{i:D2}").ToList();
-        var bodies = ids.Select((id, i) => Payloads.WithEventId(template, id)
-            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACkill{i:D2}", StringComparison.Ordinal)
-            .Replace("+19876543210", $"+1617556{i % 7:D4}", StringComparison.Ordinal));
+        var (ids, bodies) = Texts("kill", 60, i => $"+1617556{i % 7:D4}");
 
         HttpResponseMessage[] responses;
         await using (var server = await ServerProcess.StartAsync(PostgresFixture.Settings()))
@@ -108,10 +97,7 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         var found = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => ids.Contains(e.EventId)).ToListAsync());
         Assert.Equal(ids, found.Select(e => e.EventId).Order(StringComparer.Ordinal));
 
-        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(found.Max(e => e.ReceivedAt) + WebhookInbox.UnprocessedGrace, default);
-        }
+        await RetryPastTheirClaimsAsync(found);
 
         var statuses = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.Status).ToListAsync());
         Assert.All(statuses, status => Assert.Equal(WebhookEventStatus.Processed, status));
@@ -120,6 +106,24 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         Assert.Equal((7, ids.Count), (texts.Count, texts.Sum()));
         var unread = await Fixture.QueryAsync(db => db.Conversations.SumAsync(c => c.UnreadCount));
         Assert.Equal(ids.Count, unread);
+    }
+
+    /// <summary>Texts from the given numbers, with event and message ids EV/AC + name + index.</summary>
+    private static (List<string> Ids, List<string> Bodies) Texts(string name, int count, Func<int, string> from)
+    {
+        var template = WebhookSender.Sample("message.received.json");
+        var ids = Enumerable.Range(0, count).Select(i => $"EV{name}{i:D2}").ToList();
+        var bodies = ids.Select((id, i) => Payloads.WithEventId(template, id)
+            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"AC{name}{i:D2}", StringComparison.Ordinal)
+            .Replace("+19876543210", from(i), StringComparison.Ordinal)).ToList();
+        return (ids, bodies);
+    }
+
+    /// <summary>The retry job, once the claims the events were stored with have run out: what a crash left, it processes.</summary>
+    private async Task RetryPastTheirClaimsAsync(List<WebhookEvent> found)
+    {
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RetryWebhooksJob>().RetryDueAsync(found.Max(e => e.ReceivedAt) + WebhookInbox.UnprocessedGrace, default);
     }
 
     [Fact]
