@@ -20,7 +20,7 @@ public sealed class WebhookClaim
 }
 
 /// <summary>
-/// Stores raw deliveries once, and hands out claims on them: whoever processes an event (the endpoint, the retry job,
+/// Stores raw deliveries once, and hands out claims on them: whoever processes an event (the webhook workers, the retry job,
 /// the follow-up of a call, an operator's replay) claims it first, so no event is processed twice at once.
 /// </summary>
 /// <remarks>
@@ -30,8 +30,8 @@ public sealed class WebhookClaim
 public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
 {
     /// <summary>
-    /// How long the receiving request holds the event it stored: a stored event that nobody gets to process (the
-    /// process died, the request was cut) is picked up by the retry job after it.
+    /// How long the webhook workers hold an event stored for them: a stored event that nobody gets to process (the
+    /// process died, or processing and recording its failure both failed) is picked up by the retry job after it.
     /// </summary>
     public static readonly TimeSpan UnprocessedGrace = TimeSpan.FromMinutes(2);
 

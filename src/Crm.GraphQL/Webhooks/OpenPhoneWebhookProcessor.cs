@@ -15,7 +15,7 @@ namespace Crm.GraphQL.Webhooks;
 
 /// <summary>
 /// Turns a claimed OpenPhone delivery into domain operations: one unit of work with the event's new status, whose
-/// events are published after commit. The endpoint hands it the event it just stored, the retry job the due ones,
+/// events are published after commit. The webhook workers hand it each event just stored, the retry job the due ones,
 /// operators their replays, and each call that arrives the details that waited for it.
 /// </summary>
 internal sealed partial class OpenPhoneWebhookProcessor(
@@ -76,7 +76,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
         {
             outcome = await work.RunAsync(async ct =>
             {
-                // The endpoint stored the event through this scope's context a moment ago: no need to read it back.
+                // A worker attaches the event as it was stored: no need to read it back.
                 var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == claim.Id) ?? await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
                 // Marked processed first: a failure rolls it back with everything else.
                 webhookEvent.Attempts++;

@@ -3,8 +3,8 @@ using Crm.Data.Webhooks;
 namespace Crm.Jobs.Webhooks;
 
 /// <summary>
-/// Turns stored webhook events into domain operations. The webhook feature implements it, beside the endpoint that
-/// processes each delivery on the request path; the retry job here only finds, claims and hands over due events.
+/// Turns stored webhook events into domain operations. The webhook feature implements it, beside the workers that
+/// process each delivery after it is stored; the retry job here only finds, claims and hands over due events.
 /// </summary>
 public interface IWebhookEventProcessor
 {
