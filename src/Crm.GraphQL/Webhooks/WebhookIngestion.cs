@@ -123,6 +123,12 @@ internal sealed partial class WebhookIngestion : BackgroundService
         }
 
         WebhookMetrics.BatchSize.Record(batch.Count);
+        // Every request of the batch is answered first: a full worker queue then delays the next batch, not this one's answers.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Stored.TrySetResult(claims[i] is not null);
+        }
+
         for (var i = 0; i < batch.Count; i++)
         {
             var arrival = batch[i];
@@ -134,8 +140,6 @@ internal sealed partial class WebhookIngestion : BackgroundService
             {
                 Done();
             }
-
-            arrival.Stored.TrySetResult(claims[i] is not null);
         }
     }
 
