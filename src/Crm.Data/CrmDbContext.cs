@@ -90,7 +90,14 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityUserConte
 }
 
 /// <summary>Production provider.</summary>
-public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options);
+public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        Configurations.JsonColumn.UseJsonb(builder);
+    }
+}
 
 /// <summary>Embedded default provider.</summary>
 public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> options) : CrmDbContext(options)

@@ -19,10 +19,11 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         builder.Property(a => a.GateNote).HasMaxLength(500);
         builder.Property(a => a.FromNumber).HasMaxLength(20);
 
-        builder.OwnsMany(a => a.Media, media => media.ToJson());
-        builder.OwnsMany(a => a.Recordings, recordings => recordings.ToJson());
-        builder.OwnsOne(a => a.Voicemail, voicemail => voicemail.ToJson());
-        builder.OwnsMany(a => a.Transcript, transcript => transcript.ToJson());
+        // Nullable columns, as the owned JSON entities had them: written by the CRM, they always hold a document.
+        builder.Property(a => a.Media).IsJson().IsRequired(false);
+        builder.Property(a => a.Recordings).IsJson().IsRequired(false);
+        builder.Property(a => a.Voicemail).IsJson();
+        builder.Property(a => a.Transcript).IsJson().IsRequired(false);
 
         builder.HasOne<Conversations.Conversation>().WithMany(c => c.Activities).HasForeignKey(a => a.ConversationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(a => a.ContactId).OnDelete(DeleteBehavior.Cascade);

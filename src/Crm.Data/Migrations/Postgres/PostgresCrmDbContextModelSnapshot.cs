@@ -84,6 +84,9 @@ namespace Crm.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Media")
+                        .HasColumnType("jsonb");
+
                     b.Property<DateTimeOffset>("OccurredAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -98,6 +101,9 @@ namespace Crm.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("QueuedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Recordings")
+                        .HasColumnType("jsonb");
+
                     b.Property<int?>("Segments")
                         .HasColumnType("integer");
 
@@ -111,6 +117,12 @@ namespace Crm.Data.Migrations.Postgres
                     b.PrimitiveCollection<List<string>>("ToNumbers")
                         .IsRequired()
                         .HasColumnType("text[]");
+
+                    b.Property<string>("Transcript")
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Voicemail")
+                        .HasColumnType("jsonb");
 
                     b.HasKey("Id");
 
@@ -1613,117 +1625,6 @@ namespace Crm.Data.Migrations.Postgres
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.OwnsMany("Crm.Data.Activities.MediaItem", "Media", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Media")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsMany("Crm.Data.Activities.MediaItem", "Recordings", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Recordings")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsOne("Crm.Data.Activities.MediaItem", "Voicemail", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Voicemail")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsMany("Crm.Data.Activities.TranscriptLine", "Transcript", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<double?>("EndSeconds");
-
-                            b1.Property<string>("Speaker");
-
-                            b1.Property<double?>("StartSeconds");
-
-                            b1.Property<string>("Text")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Transcript")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.Navigation("Media");
-
-                    b.Navigation("Recordings");
-
-                    b.Navigation("Transcript");
-
-                    b.Navigation("Voicemail");
                 });
 
             modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>

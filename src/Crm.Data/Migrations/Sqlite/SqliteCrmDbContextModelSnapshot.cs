@@ -79,6 +79,9 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Media")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("OccurredAt")
                         .HasColumnType("INTEGER");
 
@@ -93,6 +96,9 @@ namespace Crm.Data.Migrations.Sqlite
                     b.Property<long?>("QueuedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Recordings")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("Segments")
                         .HasColumnType("INTEGER");
 
@@ -105,6 +111,12 @@ namespace Crm.Data.Migrations.Sqlite
 
                     b.PrimitiveCollection<string>("ToNumbers")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Transcript")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Voicemail")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
@@ -1600,117 +1612,6 @@ namespace Crm.Data.Migrations.Sqlite
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.OwnsMany("Crm.Data.Activities.MediaItem", "Media", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAddOrUpdate();
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Media")
-                                .HasColumnType("TEXT");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsMany("Crm.Data.Activities.MediaItem", "Recordings", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAddOrUpdate();
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Recordings")
-                                .HasColumnType("TEXT");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsOne("Crm.Data.Activities.MediaItem", "Voicemail", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int?>("DurationSeconds");
-
-                            b1.Property<string>("Type");
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Voicemail")
-                                .HasColumnType("TEXT");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.OwnsMany("Crm.Data.Activities.TranscriptLine", "Transcript", b1 =>
-                        {
-                            b1.Property<Guid>("ActivityId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAddOrUpdate();
-
-                            b1.Property<double?>("EndSeconds");
-
-                            b1.Property<string>("Speaker");
-
-                            b1.Property<double?>("StartSeconds");
-
-                            b1.Property<string>("Text")
-                                .IsRequired();
-
-                            b1.HasKey("ActivityId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Activities");
-
-                            b1
-                                .ToJson("Transcript")
-                                .HasColumnType("TEXT");
-
-                            b1.WithOwner()
-                                .HasForeignKey("ActivityId");
-                        });
-
-                    b.Navigation("Media");
-
-                    b.Navigation("Recordings");
-
-                    b.Navigation("Transcript");
-
-                    b.Navigation("Voicemail");
                 });
 
             modelBuilder.Entity("Crm.Data.Campaigns.Campaign", b =>
