@@ -8,7 +8,7 @@
 #   bench/run-query-bench.sh 2000             # a quick smoke run
 #
 # Environment: BENCH_ACTIVITIES_PER_CONTACT (10), BENCH_ROUNDS (20), BENCH_REQUESTS (25), BENCH_WARMUP (50),
-# BENCH_ONLY (run only the scenarios whose name contains it, e.g. "dashboard"),
+# BENCH_ONLY (run only the scenarios whose name contains it, e.g. "dashboard", or all but those: "!dashboard"),
 # BENCH_RESULTS (bench/results), CRM_TEST_INSTALL=0 forbids installing PostgreSQL with apt-get.
 set -euo pipefail
 
@@ -52,7 +52,8 @@ for contacts in "${SIZES[@]}"; do
   bench_start_server "server-$name" "$DB"
   url_var="SERVER_URL_server_$name"
 
-  out="$RESULTS/query-$name${BENCH_ONLY:+-${BENCH_ONLY// /-}}-$DATE.md"
+  only="${BENCH_ONLY// /-}"
+  out="$RESULTS/query-$name${only:+-${only//!/no-}}-$DATE.md"
   "${BENCH[@]}" run --db "$DB" --url "${!url_var}" --email "$BENCH_ADMIN_EMAIL" --password "$BENCH_ADMIN_PASSWORD" \
     --label "$name" --out "$out" --json "$WORK/$name.json" --commit "$COMMIT" \
     --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-50}" \

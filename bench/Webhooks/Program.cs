@@ -13,28 +13,24 @@ var database = settings.GetValueOrDefault("db") ?? throw new ArgumentException("
 var key = Convert.FromBase64String(settings.GetValueOrDefault("key") ?? throw new ArgumentException("--key=<legacy base64 signing key> is required"));
 var seconds = int.Parse(settings.GetValueOrDefault("seconds", "30"), CultureInfo.InvariantCulture);
 var senders = int.Parse(settings.GetValueOrDefault("senders", "16"), CultureInfo.InvariantCulture);
+var warmUp = int.Parse(settings.GetValueOrDefault("warmup", "3"), CultureInfo.InvariantCulture);
 var run = Guid.NewGuid().ToString("N")[..8];
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders }) { BaseAddress = url };
 await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = senders + 4 }.ConnectionString);
 
 Console.WriteLine($"run {run}: {senders} senders × {seconds} s against {url} on {Environment.ProcessorCount} cores");
-await Bench.LoadAsync("warm-up", senders, 3, (worker, n) => Bench.PostAsync(http, key, Bench.Message($"w{run}", worker, n)));
+await using var connection = await dataSource.OpenConnectionAsync();
+// A server runs for days: the warm-up lets the JIT's tiers settle, and its backlog drains before the measured run.
+var warm = await Bench.LoadAsync("warm-up", senders, warmUp, (worker, n) => Bench.PostAsync(http, key, Bench.Message($"w{run}", worker, n)));
+await Bench.DrainAsync(connection, $"EVw{run}-%", warm.Ok);
 
 var server = await Bench.LoadAsync("server", senders, seconds, (worker, n) => Bench.PostAsync(http, key, Bench.Message($"s{run}", worker, n)));
 
 // The server answers once an event is stored and processes it after: wait for the backlog to drain.
-await using var connection = await dataSource.OpenConnectionAsync();
 var drain = Stopwatch.StartNew();
-long events = 0, stalled = 0;
-while (events < server.Ok && stalled < 100)
-{
-    var now = await Bench.CountAsync(connection, """SELECT count(*) FROM "WebhookEvents" WHERE "EventId" LIKE @p AND "Status" = 'Processed'""", $"EVs{run}-%");
-    stalled = now == events ? stalled + 1 : 0;
-    events = now;
-    await Task.Delay(100);
-}
-
+var backlog = server.Ok - await Bench.CountAsync(connection, """SELECT count(*) FROM "WebhookEvents" WHERE "EventId" LIKE @p AND "Status" = 'Processed'""", $"EVs{run}-%");
+var events = await Bench.DrainAsync(connection, $"EVs{run}-%", server.Ok);
 var drained = drain.Elapsed.TotalSeconds;
 var activities = await Bench.CountAsync(connection, """SELECT count(*) FROM "Activities" WHERE "OpenPhoneId" LIKE @p""", $"ACs{run}-%");
 
@@ -50,7 +46,7 @@ Console.WriteLine(floor.Row());
 Console.WriteLine(batched.Row());
 Console.WriteLine();
 Console.WriteLine($"server throughput / floor per event: {server.PerSecond / Math.Max(floor.PerSecond, 1):F2}×; / floor per batch: {server.PerSecond / Math.Max(batched.PerSecond, 1):F2}× (batches of {batcher.MeanBatch:F1} on average)");
-Console.WriteLine($"processing: the backlog drained {drained:F1} s after the last answer, {events / (seconds + drained):F0} processed/s over load and drain");
+Console.WriteLine($"processing: the backlog drained {drained:F1} s after the last answer, {events / (seconds + drained):F0} processed/s over load and drain, {backlog / Math.Max(drained, 0.1):F0}/s while draining alone");
 Console.WriteLine($"accepted {server.Ok}; stored and processed {events} events, {activities} activities: {(events == server.Ok && activities == server.Ok ? "all present" : "MISMATCH")}");
 return events == server.Ok && activities == server.Ok ? 0 : 1;
 
@@ -88,6 +84,21 @@ internal static class Bench
         request.Headers.TryAddWithoutValidation("openphone-signature", $"hmac;1;{timestamp};{Convert.ToBase64String(HMACSHA256.HashData(key, signed))}");
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode;
+    }
+
+    /// <summary>Waits until the run's events are processed, or their count has not moved for 10 s; returns the count.</summary>
+    public static async Task<long> DrainAsync(NpgsqlConnection connection, string eventIds, long expected)
+    {
+        long events = 0, stalled = 0;
+        while (events < expected && stalled < 100)
+        {
+            var now = await CountAsync(connection, """SELECT count(*) FROM "WebhookEvents" WHERE "EventId" LIKE @p AND "Status" = 'Processed'""", eventIds);
+            stalled = now == events ? stalled + 1 : 0;
+            events = now;
+            await Task.Delay(100);
+        }
+
+        return events;
     }
 
     /// <summary>The floor: the rows the server writes for a new message on an existing or new thread, by hand, one transaction.</summary>

@@ -3,7 +3,7 @@
 # harness (Program.cs): signed message.received deliveries from concurrent loopback senders for 30 s, then the
 # hand-written SQL floor.
 #
-#   bench/Webhooks/run.sh [--seconds=30] [--senders=16]
+#   bench/Webhooks/run.sh [--seconds=30] [--senders=16] [--warmup=3]
 #
 # Prints a Markdown table to paste into bench/results/. Everything it starts is stopped on exit.
 set -euo pipefail
