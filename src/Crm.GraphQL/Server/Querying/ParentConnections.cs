@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
+using System.Reflection;
 using Crm.GraphQL.Server.Loading;
 using GraphQL;
 using GraphQL.DataLoader;
@@ -48,6 +50,10 @@ internal static class ParentConnections
     private sealed class Batch<T, TKey>
         where TKey : notnull
     {
+        // The parent key of a loaded row, compiled once per key member: callers write the key as a lambda, a new
+        // expression each time, and compiling it for every batch cost more CPU than materializing the page.
+        private static readonly ConcurrentDictionary<MemberInfo, Func<T, TKey>> ParentKeys = new();
+
         private readonly IQueryable<T> _source;
         private readonly Expression<Func<T, TKey>> _parentKey;
         private readonly KeysetPlan<T> _plan;
@@ -87,7 +93,9 @@ internal static class ParentConnections
                 rows = await _plan.WithKeys(_plan.Order(windowed)).ToListAsync(cancellationToken);
             }
 
-            var parentOf = _parentKey.Compile();
+            var parentOf = _parentKey.Body is MemberExpression { Expression: ParameterExpression, Member: var member }
+                ? ParentKeys.GetOrAdd(member, _ => _parentKey.Compile())
+                : _parentKey.Compile();
             var byParent = rows.GroupBy(r => parentOf(r.Row)).ToDictionary(g => g.Key, g => g.ToList());
             return parents.ToDictionary(p => p, p => _plan.ToPage(byParent.GetValueOrDefault(p) ?? [], () => Counts.Load(p)));
         }
