@@ -50,7 +50,8 @@ internal sealed class PostgresSendRate(IServiceScopeFactory scopes, IOptions<Ope
             """).ToListAsync(cancellationToken);
         if (waits[0] > 0)
         {
-            await Task.Delay(TimeSpan.FromSeconds(waits[0]), cancellationToken);
+            // Rounded up: a timer counts whole milliseconds and drops the rest, which would start a turn early.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(waits[0] * 1000)), cancellationToken);
         }
     }
 }
