@@ -50,8 +50,9 @@ internal sealed class PostgresSendRate(IServiceScopeFactory scopes, IOptions<Ope
             """).ToListAsync(cancellationToken);
         if (waits[0] > 0)
         {
-            // Rounded up: a timer counts whole milliseconds and drops the rest, which would start a turn early.
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(waits[0] * 1000)), cancellationToken);
+            // A timer counts whole milliseconds from a millisecond tick: it drops the fraction and may fire up to a
+            // millisecond before the time asked. Rounded up and one more, so no turn starts before the database gave it.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(waits[0] * 1000) + 1), cancellationToken);
         }
     }
 }
