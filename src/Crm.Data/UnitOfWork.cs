@@ -68,7 +68,8 @@ public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<U
             try
             {
                 await using var transaction = await db.Database.BeginWholeTransactionAsync(cancellationToken);
-                if (!WaitForFlush && db.Database.IsNpgsql())
+                // A type test, not IsNpgsql(): that reads the provider assembly's name on every call, and this runs on every commit.
+                if (!WaitForFlush && db is PostgresCrmDbContext)
                 {
                     await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
                 }
