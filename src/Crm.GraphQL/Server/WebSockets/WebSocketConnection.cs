@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Security.Claims;
@@ -336,7 +337,14 @@ internal sealed partial class WebSocketConnection : IDisposable
                 }
 
                 Interlocked.Decrement(ref _queued);
-                await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, true, _aborted.Token);
+                if (message.Payload is null)
+                {
+                    await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, true, _aborted.Token);
+                }
+                else
+                {
+                    await SendNextAsync(message.Bytes, message.Payload);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -346,7 +354,31 @@ internal sealed partial class WebSocketConnection : IDisposable
         }
     }
 
-    private void Enqueue(byte[] message)
+    /// <summary>
+    /// An event's message is put together only when it is sent, in a pooled buffer: a queue of a thousand sockets
+    /// then holds one copy of each result, not one per socket.
+    /// </summary>
+    private async Task SendNextAsync(byte[] head, byte[] payload)
+    {
+        var length = head.Length + payload.Length + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            head.CopyTo(buffer, 0);
+            payload.CopyTo(buffer, head.Length);
+            buffer[length - 1] = (byte)'}';
+            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, _aborted.Token);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Enqueue(byte[] message) => Enqueue(message, null);
+
+    /// <summary>A whole message, or a <c>next</c> message's head and the result it wraps (then the closing brace is implied).</summary>
+    private void Enqueue(byte[] message, byte[]? payload)
     {
         if (Volatile.Read(ref _closing) == 1)
         {
@@ -360,7 +392,7 @@ internal sealed partial class WebSocketConnection : IDisposable
             return;
         }
 
-        _outbox.Writer.TryWrite(new Outgoing(message, default, null));
+        _outbox.Writer.TryWrite(new Outgoing(message, payload, default, null));
     }
 
     /// <summary>graphql-transport-ws closes on every fault; the legacy protocol answers most with a message and stays open.</summary>
@@ -385,7 +417,7 @@ internal sealed partial class WebSocketConnection : IDisposable
     {
         if (Interlocked.Exchange(ref _closing, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outgoing(null, status, reason));
+            _outbox.Writer.TryWrite(new Outgoing(null, null, status, reason));
         }
     }
 
@@ -400,7 +432,8 @@ internal sealed partial class WebSocketConnection : IDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "A GraphQL WebSocket ended while sending")]
     private static partial void LogSendFailed(ILogger logger, Exception exception);
 
-    private readonly record struct Outgoing(byte[]? Bytes, WebSocketCloseStatus Status, string? Reason);
+    /// <summary>A message (with <c>Payload</c>: a <c>next</c> message's head and its shared result), or with neither the close frame.</summary>
+    private readonly record struct Outgoing(byte[]? Bytes, byte[]? Payload, WebSocketCloseStatus Status, string? Reason);
 
     /// <summary>
     /// A protocol fault with its graphql-transport-ws close code (graphql-ws <c>CloseCode</c>). <c>EndsConnection</c>:
@@ -459,7 +492,7 @@ internal sealed partial class WebSocketConnection : IDisposable
         {
             if (connection._operations.TryGetValue(id, out var current) && current == operation)
             {
-                connection.Enqueue([.. _head, .. SerializedResults.Get(value, connection._serializer), (byte)'}']);
+                connection.Enqueue(_head, SerializedResults.Get(value, connection._serializer));
             }
         }
 
