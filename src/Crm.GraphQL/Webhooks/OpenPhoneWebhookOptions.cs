@@ -22,6 +22,9 @@ public sealed class OpenPhoneWebhookOptions
     /// <summary>Most deliveries stored by one commit; the batch is whatever arrived while the previous one committed.</summary>
     public int WebhookBatchSize { get; set; } = 256;
 
+    /// <summary>Most stored events a worker processes in one transaction; those waiting for it when it is free.</summary>
+    public int WebhookProcessingBatchSize { get; set; } = 16;
+
     /// <summary>Workers processing stored events; events about one conversation or call always go to the same one.</summary>
     public int WebhookWorkers { get; set; } = 4;
 

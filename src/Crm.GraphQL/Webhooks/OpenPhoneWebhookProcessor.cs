@@ -69,39 +69,85 @@ internal sealed partial class OpenPhoneWebhookProcessor(
         return await db.WebhookEvents.AsNoTracking().FirstAsync(e => e.Id == id, cancellationToken);
     }
 
+    /// <summary>
+    /// Processes the claimed events one after another in one unit of work: one transaction and one commit for all. True
+    /// when they are all processed. False when one of them failed: then nothing of the unit is kept (no status, no
+    /// failure recorded), and the caller processes each on its own, so that a failure is only its own event's.
+    /// </summary>
+    public async Task<bool> TryProcessTogetherAsync(IReadOnlyList<WebhookClaim> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        List<Outcome> outcomes;
+        try
+        {
+            outcomes = await work.RunAsync(async ct =>
+            {
+                var done = new List<Outcome>(claims.Count);
+                foreach (var claim in claims)
+                {
+                    done.Add(await ApplyAsync(claim, ct));
+                    // Saved, not committed: the next event's reads find what this one created (a new contact or conversation).
+                    await db.SaveChangesAsync(ct);
+                }
+
+                return Change.Of(done);
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTogetherFailed(logger, claims.Count, ex);
+            return false;
+        }
+
+        for (var i = 0; i < claims.Count; i++)
+        {
+            await FinishAsync(claims[i], outcomes[i], followUp: true, cancellationToken);
+        }
+
+        return true;
+    }
+
     private async Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, bool followUp, CancellationToken cancellationToken)
     {
         Outcome outcome;
         try
         {
-            outcome = await work.RunAsync(async ct =>
-            {
-                // A worker attaches the event as it was stored: no need to read it back.
-                var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == claim.Id) ?? await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
-                // Marked processed first: a failure rolls it back with everything else.
-                webhookEvent.Attempts++;
-                webhookEvent.Status = WebhookEventStatus.Processed;
-                webhookEvent.ProcessedAt = claim.At;
-                webhookEvent.NextAttemptAt = null;
-                webhookEvent.LastError = null;
-                webhookEvent.ClaimedUntil = null;
-                var dispatched = await DispatchAsync(webhookEvent, ct);
-                webhookEvent.Status = dispatched.Status;
-                return Change.Of(dispatched, dispatched.Events);
-            }, cancellationToken);
+            outcome = await ApplyAsync(claim, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return await RecordFailureAsync(claim, ex, cancellationToken);
         }
 
+        await FinishAsync(claim, outcome, followUp, cancellationToken);
+        return outcome.Status;
+    }
+
+    /// <summary>The event's processing as a unit of work: its own, or a part of the caller's.</summary>
+    private Task<Outcome> ApplyAsync(WebhookClaim claim, CancellationToken cancellationToken) => work.RunAsync(async ct =>
+    {
+        // A worker attaches the event as it was stored: no need to read it back.
+        var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == claim.Id) ?? await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
+        // Marked processed first: a failure rolls it back with everything else.
+        webhookEvent.Attempts++;
+        webhookEvent.Status = WebhookEventStatus.Processed;
+        webhookEvent.ProcessedAt = claim.At;
+        webhookEvent.NextAttemptAt = null;
+        webhookEvent.LastError = null;
+        webhookEvent.ClaimedUntil = null;
+        var dispatched = await DispatchAsync(webhookEvent, ct);
+        webhookEvent.Status = dispatched.Status;
+        return Change.Of(dispatched, dispatched.Events);
+    }, cancellationToken);
+
+    /// <summary>After the commit: the outcome counted, and the details that waited for a call now on a timeline.</summary>
+    private async Task FinishAsync(WebhookClaim claim, Outcome outcome, bool followUp, CancellationToken cancellationToken)
+    {
         WebhookMetrics.Outcomes.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToString()));
         if (followUp && outcome.KnownCallId is { } callId)
         {
             await ProcessWaitingDetailsAsync(callId, claim.At, cancellationToken);
         }
-
-        return outcome.Status;
     }
 
     /// <summary>What a delivery did; its timeline and contact operations hand their own events to the unit of work.</summary>
@@ -212,6 +258,9 @@ internal sealed partial class OpenPhoneWebhookProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} ({Type}) failed on attempt {Attempts} with {Error}, now {Status}")]
     private static partial void LogProcessingFailed(ILogger logger, string eventId, string type, int attempts, WebhookEventStatus status, string error, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} webhook events processed together failed; each is processed on its own")]
+    private static partial void LogTogetherFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {EventId} ({Type}) waits for its call to arrive")]
     private static partial void LogWaitingForCall(ILogger logger, string eventId, string type);

@@ -37,7 +37,9 @@ internal static partial class WebhookEndpoints
             .Validate(o => o.WebhookSigningKeys.All(k => OpenPhoneWebhookOptions.DecodeKey(k) is not null), "OpenPhone:WebhookSigningKeys holds a key that is not base64 (optionally after whsec_).")
             .Validate(o => o.WebhookToleranceSeconds > 0, "OpenPhone:WebhookToleranceSeconds must be positive.")
             .Validate(o => o.WebhookRateLimitPerMinute > 0, "OpenPhone:WebhookRateLimitPerMinute must be positive.")
-            .Validate(o => o.WebhookBatchSize > 0 && o.WebhookWorkers > 0 && o.WebhookQueueCapacity >= o.WebhookWorkers, "OpenPhone:WebhookBatchSize and WebhookWorkers must be positive, WebhookQueueCapacity at least WebhookWorkers.")
+            .Validate(
+                o => o.WebhookBatchSize > 0 && o.WebhookProcessingBatchSize > 0 && o.WebhookWorkers > 0 && o.WebhookQueueCapacity >= o.WebhookWorkers,
+                "OpenPhone:WebhookBatchSize, WebhookProcessingBatchSize and WebhookWorkers must be positive, WebhookQueueCapacity at least WebhookWorkers.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookSignatureVerifier>();
         builder.Services.AddScoped<OpenPhoneWebhookProcessor>();

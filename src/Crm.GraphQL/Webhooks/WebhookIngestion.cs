@@ -10,7 +10,8 @@ namespace Crm.GraphQL.Webhooks;
 /// arrived in one transaction with one synchronous commit and only then lets each request answer. New events then
 /// go to a small pool of workers that process them after the answer: events with the same
 /// <see cref="Crm.Jobs.OpenPhone.OpenPhonePayload.OrderKey"/> always go to the same worker, so they apply in the order
-/// they came.
+/// they came. A worker processes the events waiting for it in one transaction with one commit, and each on its own
+/// when one of them fails.
 /// </summary>
 /// <remarks>
 /// Nothing here is the only copy: a stored event that no worker finishes (the process died, processing failed
@@ -25,6 +26,7 @@ internal sealed partial class WebhookIngestion : BackgroundService
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<WebhookIngestion> _logger;
     private readonly int _batchSize;
+    private readonly int _processingBatchSize;
     private readonly Channel<Arrival> _arrivals;
     private readonly Channel<Arrival>[] _workers;
     private long _outstanding;
@@ -36,6 +38,7 @@ internal sealed partial class WebhookIngestion : BackgroundService
         _logger = logger;
         var settings = options.Value;
         _batchSize = settings.WebhookBatchSize;
+        _processingBatchSize = settings.WebhookProcessingBatchSize;
         _arrivals = Channel.CreateBounded<Arrival>(new BoundedChannelOptions(settings.WebhookQueueCapacity) { SingleReader = true });
         var perWorker = Math.Max(1, settings.WebhookQueueCapacity / settings.WebhookWorkers);
         _workers = [.. Enumerable.Range(0, settings.WebhookWorkers)
@@ -145,27 +148,78 @@ internal sealed partial class WebhookIngestion : BackgroundService
 
     private async Task ProcessAsync(ChannelReader<Arrival> queue)
     {
-        await foreach (var arrival in queue.ReadAllAsync())
+        var batch = new List<Arrival>(_processingBatchSize);
+        while (await queue.WaitToReadAsync())
         {
+            // No timer here either: what waits is processed together; one event alone is processed at once.
+            while (batch.Count < _processingBatchSize && queue.TryRead(out var arrival))
+            {
+                batch.Add(arrival);
+            }
+
             try
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                var services = scope.ServiceProvider;
-                services.GetRequiredService<UnitOfWork>().WaitForFlush = false;
-                // The row as the writer stored it: the processor finds it here instead of reading it back.
-                services.GetRequiredService<CrmDbContext>().WebhookEvents.Attach(arrival.Event);
-                await services.GetRequiredService<OpenPhoneWebhookProcessor>().ProcessAsync(arrival.Claim!, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                // Neither the processing nor its failure committed: the event keeps its claim, then the retry job takes it.
-                LogProcessingDeferred(_logger, arrival.Event.EventId, ex);
+                if (batch.Count == 1 || !await ProcessTogetherAsync(batch))
+                {
+                    // After a failed unit the events it attached are changed: each is read again as stored.
+                    foreach (var arrival in batch)
+                    {
+                        await ProcessOneAsync(arrival, attach: batch.Count == 1);
+                    }
+                }
             }
             finally
             {
-                Done();
+                foreach (var _ in batch)
+                {
+                    Done();
+                }
+
+                batch.Clear();
             }
         }
+    }
+
+    /// <summary>One transaction and one commit for a worker's waiting events; false when one failed and none was kept.</summary>
+    private async Task<bool> ProcessTogetherAsync(List<Arrival> batch)
+    {
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            var services = Prepare(scope, batch);
+            return await services.GetRequiredService<OpenPhoneWebhookProcessor>().TryProcessTogetherAsync([.. batch.Select(a => a.Claim!)], CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Only what runs after the unit can fail here (a call's waiting details): the batch is committed, or
+            // its events keep their claims for the retry job. Either way none is processed again now.
+            LogProcessingDeferred(_logger, batch[0].Event.EventId, ex);
+            return true;
+        }
+    }
+
+    private async Task ProcessOneAsync(Arrival arrival, bool attach)
+    {
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            var services = Prepare(scope, attach ? [arrival] : []);
+            await services.GetRequiredService<OpenPhoneWebhookProcessor>().ProcessAsync(arrival.Claim!, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Neither the processing nor its failure committed: the event keeps its claim, then the retry job takes it.
+            LogProcessingDeferred(_logger, arrival.Event.EventId, ex);
+        }
+    }
+
+    private static IServiceProvider Prepare(AsyncServiceScope scope, List<Arrival> attached)
+    {
+        var services = scope.ServiceProvider;
+        services.GetRequiredService<UnitOfWork>().WaitForFlush = false;
+        // The rows as the writer stored them: the processor finds them here instead of reading them back.
+        services.GetRequiredService<CrmDbContext>().WebhookEvents.AttachRange(attached.Select(a => a.Event));
+        return services;
     }
 
     private void Done() => Interlocked.Decrement(ref _outstanding);

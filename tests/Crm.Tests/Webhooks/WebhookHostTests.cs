@@ -108,6 +108,31 @@ public sealed class WebhookHostTests(PostgresFixture fixture) : PostgresTest(fix
         Assert.Equal(ids.Count, unread);
     }
 
+    [Fact]
+    public async Task ABurstFromOneSenderWithOneBadTextRecordsTheFailureOnThatTextAloneAndEveryOtherTextOnce()
+    {
+        // One sender: one worker gets them all, and what waits for it is processed together.
+        var (ids, bodies) = Texts("together", 30, _ => "+16175570000");
+        bodies[15] = bodies[15].Replace("\"phoneNumberId\": \"PNtoDbDhuz\",", string.Empty, StringComparison.Ordinal)
+            .Replace("[\"+15555555555\"]", "[]", StringComparison.Ordinal);
+
+        var sender = new WebhookSender(Fixture.Factory.CreateClient());
+        var responses = await Task.WhenAll(bodies.Select(body => sender.PostLegacyAsync(body)));
+        await Fixture.Factory.Services.GetRequiredService<WebhookIngestion>().WhenIdleAsync(default);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Array.ForEach(responses, r => r.Dispose());
+        var events = await Fixture.QueryAsync(db => db.WebhookEvents.Where(e => ids.Contains(e.EventId)).OrderBy(e => e.EventId).ToListAsync());
+        // The bad text's failure was not counted twice (once in a batch, once alone), nor did it take the others with it.
+        Assert.Equal((WebhookEventStatus.Failed, 1), (events[15].Status, events[15].Attempts));
+        Assert.Contains("InvalidFieldException", events[15].LastError, StringComparison.Ordinal);
+        Assert.All(events.Where((_, i) => i != 15), e => Assert.Equal((WebhookEventStatus.Processed, 1, (string?)null), (e.Status, e.Attempts, e.LastError)));
+        var conversation = await Fixture.QueryAsync(db => db.Conversations.SingleAsync());
+        Assert.Equal(29, conversation.UnreadCount);
+        Assert.Equal(29, await Fixture.QueryAsync(db => db.Activities.CountAsync(a => a.ConversationId == conversation.Id)));
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Contacts.CountAsync(c => c.Phone == "+16175570000")));
+    }
+
     /// <summary>Texts from the given numbers, with event and message ids EV/AC + name + index.</summary>
     private static (List<string> Ids, List<string> Bodies) Texts(string name, int count, Func<int, string> from)
     {

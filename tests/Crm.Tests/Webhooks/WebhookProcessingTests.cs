@@ -128,6 +128,36 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
     }
 
     [Fact]
+    public async Task EventsProcessedTogetherFindWhatTheEarlierOnesCreatedAndAreEachProcessedOnce()
+    {
+        var texts = Enumerable.Range(0, 5).Select(i => NewText(i)).ToList();
+
+        Assert.True(await ProcessTogetherAsync(texts));
+
+        // The first text created the contact and the conversation; the others found them, though nothing was committed yet.
+        var conversation = await Fixture.QueryAsync(db => db.Conversations.SingleAsync());
+        Assert.Equal(5, conversation.UnreadCount);
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Contacts.CountAsync()));
+        Assert.Equal(5, await Fixture.QueryAsync(db => db.Activities.CountAsync(a => a.ConversationId == conversation.Id)));
+        Assert.All(await Fixture.QueryAsync(db => db.WebhookEvents.ToListAsync()), e => Assert.Equal((WebhookEventStatus.Processed, 1, (DateTimeOffset?)null), (e.Status, e.Attempts, e.ClaimedUntil)));
+    }
+
+    [Fact]
+    public async Task WhenOneOfEventsProcessedTogetherFailsNothingOfThemIsKept()
+    {
+        var texts = Enumerable.Range(0, 3).Select(i => NewText(i)).ToList();
+        // A text that names none of our lines: refused.
+        texts[1].Body = texts[1].Body!.Replace("\"phoneNumberId\": \"PNtoDbDhuz\",", string.Empty, StringComparison.Ordinal)
+            .Replace("[\"+15555555555\"]", "[]", StringComparison.Ordinal);
+
+        Assert.False(await ProcessTogetherAsync(texts));
+
+        // As stored: the workers then process each on its own, and only the bad one fails.
+        Assert.All(await Fixture.QueryAsync(db => db.WebhookEvents.ToListAsync()), e => Assert.Equal((WebhookEventStatus.Received, 0, (string?)null), (e.Status, e.Attempts, e.LastError)));
+        Assert.Equal((0, 0, 0), (await Fixture.QueryAsync(db => db.Activities.CountAsync()), await Fixture.QueryAsync(db => db.Conversations.CountAsync()), await Fixture.QueryAsync(db => db.Contacts.CountAsync())));
+    }
+
+    [Fact]
     public async Task AnEventStoredButNeverProcessedIsPickedUpByTheRetryMethod()
     {
         await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
@@ -270,6 +300,23 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
             using var response = await _sender.PostLegacyAsync(body);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+    }
+
+    /// <summary>A text from one new sender: event EVtogether{i}, message ACtogether{i}.</summary>
+    private static WebhookEvent NewText(int i) => new()
+    {
+        EventId = $"EVtogether{i}",
+        Type = "message.received",
+        Body = Payloads.WithEventId(WebhookSender.Sample("message.received.json"), $"EVtogether{i}")
+            .Replace("AC24a8b8321c4f4cf2be110f4250793d51", $"ACtogether{i}", StringComparison.Ordinal),
+    };
+
+    /// <summary>Stored as the writer stores them (claimed), then processed in one unit as a worker does.</summary>
+    private async Task<bool> ProcessTogetherAsync(List<WebhookEvent> events)
+    {
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        var claims = await scope.ServiceProvider.GetRequiredService<WebhookInbox>().StoreAsync(events, default);
+        return await scope.ServiceProvider.GetRequiredService<OpenPhoneWebhookProcessor>().TryProcessTogetherAsync([.. claims.Select(c => c!)], default);
     }
 
     private async Task RecordAsync(MessageFact fact)
