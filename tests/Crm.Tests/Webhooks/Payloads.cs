@@ -14,6 +14,11 @@ internal static class Payloads
          "duration":280,"phoneNumberId":"PN1ZmRMzlx","participants":["+19876543210"],"userId":"USlHhXmRMz","contactIds":[]}}}
         """;
 
+    /// <summary>The message.received sample without our line's id or number: the delivery names none of our lines, so it is refused.</summary>
+    public static string WithoutLine(string body) =>
+        body.Replace("\"phoneNumberId\": \"PNtoDbDhuz\",", string.Empty, StringComparison.Ordinal)
+            .Replace("[\"+15555555555\"]", "[]", StringComparison.Ordinal);
+
     public static string WithEventId(string body, string eventId) =>
         System.Text.RegularExpressions.Regex.Replace(body, "\"id\": ?\"EV[^\"]*\"", $"\"id\": \"{eventId}\"");
 }

@@ -375,10 +375,8 @@ internal sealed partial class WebSocketConnection : IDisposable
         }
     }
 
-    private void Enqueue(byte[] message) => Enqueue(message, null);
-
     /// <summary>A whole message, or a <c>next</c> message's head and the result it wraps (then the closing brace is implied).</summary>
-    private void Enqueue(byte[] message, byte[]? payload)
+    private void Enqueue(byte[] message, byte[]? payload = null)
     {
         if (Volatile.Read(ref _closing) == 1)
         {
