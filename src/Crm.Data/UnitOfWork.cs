@@ -84,10 +84,11 @@ public sealed partial class UnitOfWork(CrmDbContext db, IEventBus bus, ILogger<U
             {
                 LogRaceLost(logger, attempt);
             }
-            catch (Exception ex) when (ex is DbException or DbUpdateException)
+            catch (Exception ex) when (ex is DbException or (DbUpdateException and not DbUpdateConcurrencyException))
             {
                 // EF Core logs failed commands and saves below Warning (see AddCrmData), so that a handled race is
-                // quiet: a database failure that is not handled here is logged here. Business refusals are not failures.
+                // quiet: a database failure that is not handled here is logged here. Business refusals are not
+                // failures, nor is a concurrency token's refusal: the caller knows what it fenced (a webhook claim).
                 LogFailed(logger, ex);
                 throw;
             }

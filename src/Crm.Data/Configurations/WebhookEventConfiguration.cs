@@ -15,6 +15,8 @@ internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<Webho
         builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.LastError).HasMaxLength(2000);
         builder.Property(e => e.CallOpenPhoneId).HasMaxLength(100);
+        // Every save of a tracked event checks the lease it was read with: a claim that ran out writes nothing (WebhookClaim).
+        builder.Property(e => e.ClaimedUntil).IsConcurrencyToken();
 
         builder.HasIndex(e => e.EventId).IsUnique();
         // The retry job's scan: due events of one status.

@@ -4,12 +4,18 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.Data.Webhooks;
 
 /// <summary>The right to process one stored event, until its lease runs out. Only the inbox hands them out.</summary>
+/// <remarks>
+/// The lease it stamped is also a fencing token: the event's row is only written while it still holds that lease
+/// (<see cref="WebhookEvent.ClaimedUntil"/> is a concurrency token). So a claimant whose lease ran out before it got
+/// to the event (it waited in a long queue, or stalled) cannot process it after whoever took it over.
+/// </remarks>
 public sealed class WebhookClaim
 {
-    internal WebhookClaim(Guid id, DateTimeOffset at)
+    internal WebhookClaim(Guid id, DateTimeOffset at, DateTimeOffset until)
     {
         Id = id;
         At = at;
+        Until = until;
     }
 
     /// <summary>The event's <see cref="WebhookEvent.Id"/>.</summary>
@@ -17,7 +23,23 @@ public sealed class WebhookClaim
 
     /// <summary>When it was claimed: the time its processing records.</summary>
     public DateTimeOffset At { get; }
+
+    /// <summary>The lease stamped on the event when it was claimed.</summary>
+    public DateTimeOffset Until { get; }
+
+    /// <summary>Throws <see cref="WebhookClaimLostException"/> unless the event, as read, is still held by this claim.</summary>
+    public void EnsureHolds(WebhookEvent webhookEvent)
+    {
+        ArgumentNullException.ThrowIfNull(webhookEvent);
+        if (webhookEvent.Id != Id || webhookEvent.ClaimedUntil != Until)
+        {
+            throw new WebhookClaimLostException();
+        }
+    }
 }
+
+/// <summary>The claim's lease ran out and another claimant took the event over: theirs is the processing.</summary>
+public sealed class WebhookClaimLostException() : Exception("The webhook event is no longer held by this claim.");
 
 /// <summary>
 /// Stores raw deliveries once, and hands out claims on them: whoever processes an event (the webhook workers, the retry job,
@@ -25,7 +47,7 @@ public sealed class WebhookClaim
 /// </summary>
 /// <remarks>
 /// A claim is a lease (<see cref="WebhookEvent.ClaimedUntil"/>) that processing ends. A processor that dies holds its
-/// claim until the lease runs out; then the retry job may take the event up.
+/// claim until the lease runs out; then the retry job may take the event up, and the old claim can no longer write it.
 /// </remarks>
 public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
 {
@@ -89,9 +111,9 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
             {
                 webhookEvent.ReceivedAt = now;
                 webhookEvent.NextAttemptAt = now + UnprocessedGrace;
-                webhookEvent.ClaimedUntil = now + UnprocessedGrace;
+                webhookEvent.ClaimedUntil = Lease(now + UnprocessedGrace);
                 db.WebhookEvents.Add(webhookEvent);
-                claims[i] = new WebhookClaim(webhookEvent.Id, now);
+                claims[i] = new WebhookClaim(webhookEvent.Id, now, webhookEvent.ClaimedUntil.Value);
             }
             else
             {
@@ -116,7 +138,7 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
     /// </summary>
     public async Task<WebhookClaim?> ClaimAsync(Guid id, DateTimeOffset now, Expression<Func<WebhookEvent, bool>>? condition, CancellationToken cancellationToken)
     {
-        var until = now + ClaimLease;
+        var until = Lease(now + ClaimLease);
         var candidate = db.WebhookEvents.Where(e => e.Id == id).Where(Unclaimed(now));
         if (condition is not null)
         {
@@ -125,7 +147,7 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
 
         // One conditional update: of two claimants at once, the database lets exactly one match.
         var claimed = await candidate.ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimedUntil, until), cancellationToken);
-        return claimed == 1 ? new WebhookClaim(id, now) : null;
+        return claimed == 1 ? new WebhookClaim(id, now, until) : null;
     }
 
     /// <summary>Due events that nobody holds, the longest waiting first.</summary>
@@ -137,6 +159,9 @@ public sealed class WebhookInbox(CrmDbContext db, TimeProvider clock)
             .Select(e => e.Id)
             .Take(limit)
             .ToListAsync(cancellationToken);
+
+    /// <summary>Whole microseconds, as PostgreSQL keeps them: a claim then compares equal to the lease read back.</summary>
+    private static DateTimeOffset Lease(DateTimeOffset until) => new(until.UtcTicks - (until.UtcTicks % 10), TimeSpan.Zero);
 
     private static Expression<Func<WebhookEvent, bool>> Unclaimed(DateTimeOffset now) => e => e.ClaimedUntil == null || e.ClaimedUntil <= now;
 }

@@ -33,7 +33,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
 
     public static readonly TimeSpan BaseDelay = TimeSpan.FromMinutes(1);
 
-    public Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, CancellationToken cancellationToken) =>
+    public Task<WebhookEventStatus?> ProcessAsync(WebhookClaim claim, CancellationToken cancellationToken) =>
         ProcessAsync(claim, followUp: true, cancellationToken);
 
     /// <summary>
@@ -107,27 +107,43 @@ internal sealed partial class OpenPhoneWebhookProcessor(
         return true;
     }
 
-    private async Task<WebhookEventStatus> ProcessAsync(WebhookClaim claim, bool followUp, CancellationToken cancellationToken)
+    /// <summary>The event's new status; null when the claim ran out and another claimant took the event over.</summary>
+    private async Task<WebhookEventStatus?> ProcessAsync(WebhookClaim claim, bool followUp, CancellationToken cancellationToken)
     {
-        Outcome outcome;
         try
         {
-            outcome = await ApplyAsync(claim, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return await RecordFailureAsync(claim, ex, cancellationToken);
-        }
+            Outcome outcome;
+            try
+            {
+                outcome = await ApplyAsync(claim, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !IsClaimLost(ex))
+            {
+                return await RecordFailureAsync(claim, ex, cancellationToken);
+            }
 
-        await FinishAsync(claim, outcome, followUp, cancellationToken);
-        return outcome.Status;
+            await FinishAsync(claim, outcome, followUp, cancellationToken);
+            return outcome.Status;
+        }
+        catch (Exception ex) when (IsClaimLost(ex))
+        {
+            // Nothing of this claim's processing (or of its failure) was kept: the new claimant's is the one.
+            LogClaimLost(logger, claim.Id);
+            return null;
+        }
     }
+
+    /// <summary>Read as lost (<see cref="WebhookClaim.EnsureHolds"/>), or refused on save by the event's concurrency token.</summary>
+    private static bool IsClaimLost(Exception ex) =>
+        ex is WebhookClaimLostException || (ex is DbUpdateConcurrencyException concurrency && concurrency.Entries.Any(e => e.Entity is WebhookEvent));
 
     /// <summary>The event's processing as a unit of work: its own, or a part of the caller's.</summary>
     private Task<Outcome> ApplyAsync(WebhookClaim claim, CancellationToken cancellationToken) => work.RunAsync(async ct =>
     {
         // A worker attaches the event as it was stored: no need to read it back.
         var webhookEvent = db.WebhookEvents.Local.FirstOrDefault(e => e.Id == claim.Id) ?? await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
+        // An attached event is as the writer stored it: if the claim ran out since, the save is refused instead.
+        claim.EnsureHolds(webhookEvent);
         // Marked processed first: a failure rolls it back with everything else.
         webhookEvent.Attempts++;
         webhookEvent.Status = WebhookEventStatus.Processed;
@@ -230,6 +246,7 @@ internal sealed partial class OpenPhoneWebhookProcessor(
         var failed = await work.RunAsync(async ct =>
         {
             var webhookEvent = await db.WebhookEvents.FirstAsync(e => e.Id == claim.Id, ct);
+            claim.EnsureHolds(webhookEvent);
             webhookEvent.Attempts++;
             var dead = webhookEvent.Attempts >= MaxAttempts;
             webhookEvent.Status = dead ? WebhookEventStatus.Dead : WebhookEventStatus.Failed;
@@ -261,6 +278,9 @@ internal sealed partial class OpenPhoneWebhookProcessor(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} webhook events processed together failed; each is processed on its own")]
     private static partial void LogTogetherFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {Id} was taken over by another claimant after this claim ran out; it was not processed here")]
+    private static partial void LogClaimLost(ILogger logger, Guid id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {EventId} ({Type}) waits for its call to arrive")]
     private static partial void LogWaitingForCall(ILogger logger, string eventId, string type);

@@ -16,7 +16,9 @@ namespace Crm.GraphQL.Webhooks;
 /// <remarks>
 /// Nothing here is the only copy: a stored event that no worker finishes (the process died, processing failed
 /// and so did recording the failure) keeps the claim it was stored with until
-/// <see cref="WebhookInbox.UnprocessedGrace"/> runs out, then the retry job processes it. Processing commits do not
+/// <see cref="WebhookInbox.UnprocessedGrace"/> runs out, then the retry job processes it. So does one that waits in a
+/// worker's queue for longer: the worker's claim has run out by then and can no longer write it (a fencing token, see
+/// <see cref="WebhookClaim"/>), so it is processed once, by the retry job. Processing commits do not
 /// wait for their WAL flush (<see cref="UnitOfWork.WaitForFlush"/>), because a crash that takes one back leaves the
 /// event to that same retry. The queues are bounded: when workers fall behind, the writer waits, so requests are
 /// answered more slowly rather than memory growing.

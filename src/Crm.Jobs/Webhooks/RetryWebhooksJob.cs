@@ -19,9 +19,9 @@ internal sealed class RetryWebhooksJob(WebhookInbox inbox, IWebhookEventProcesso
         var processed = 0;
         foreach (var id in await inbox.DueAsync(now, BatchSize, cancellationToken))
         {
-            if (await inbox.ClaimAsync(id, now, WebhookInbox.Due(now), cancellationToken) is { } claim)
+            if (await inbox.ClaimAsync(id, now, WebhookInbox.Due(now), cancellationToken) is { } claim
+                && await processor.ProcessAsync(claim, cancellationToken) is not null)
             {
-                await processor.ProcessAsync(claim, cancellationToken);
                 processed++;
             }
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using Crm.Data;
 using Crm.Data.Activities;
 using Crm.Data.Conversations;
 using Crm.Data.Events;
@@ -158,16 +159,63 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
     [Fact]
     public async Task AnEventStoredButNeverProcessedIsPickedUpByTheRetryMethod()
     {
-        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
-        {
-            var inbox = scope.ServiceProvider.GetRequiredService<WebhookInbox>();
-            await inbox.StoreAsync([new WebhookEvent { EventId = "EVc67ec998b35c41d388af50799aeeba3e", Type = "message.received", Body = WebhookSender.Sample("message.received.json") }], default);
-        }
+        await StoreAsync(new WebhookEvent { EventId = "EVc67ec998b35c41d388af50799aeeba3e", Type = "message.received", Body = WebhookSender.Sample("message.received.json") });
 
         var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
         Assert.Equal(1, await RetryAsync(stored.ReceivedAt + WebhookInbox.UnprocessedGrace));
 
         Assert.Equal(WebhookEventStatus.Processed, (await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync())).Status);
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWorkerWhoseClaimRanOutCannotProcessTheEventAgainAfterTheRetryJobDid(bool together)
+    {
+        var text = NewText(0);
+        var stale = await StoreAsync(text);
+        var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        // The event waited in a long worker queue: its claim ran out, and the retry job processed it.
+        Assert.Equal(1, await RetryAsync(stored.ReceivedAt + WebhookInbox.UnprocessedGrace));
+
+        // Then the worker gets to it, holding the event as the writer stored it.
+        await using (var scope = Fixture.Factory.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<CrmDbContext>().WebhookEvents.Attach(text);
+            var processor = scope.ServiceProvider.GetRequiredService<OpenPhoneWebhookProcessor>();
+            if (together)
+            {
+                Assert.False(await processor.TryProcessTogetherAsync([stale], default));
+            }
+            else
+            {
+                Assert.Null(await processor.ProcessAsync(stale, default));
+            }
+        }
+
+        var processed = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal((WebhookEventStatus.Processed, 1, (string?)null), (processed.Status, processed.Attempts, processed.LastError));
+        Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+    }
+
+    [Fact]
+    public async Task AClaimThatRanOutLeavesTheEventToWhoeverTookItOverEvenBeforeTheyProcessIt()
+    {
+        var stale = await StoreAsync(NewText(0));
+        var stored = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        var later = stored.ReceivedAt + WebhookInbox.UnprocessedGrace;
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        var processor = scope.ServiceProvider.GetRequiredService<OpenPhoneWebhookProcessor>();
+        var takenOver = await scope.ServiceProvider.GetRequiredService<WebhookInbox>().ClaimAsync(stored.Id, later, WebhookInbox.Due(later), default);
+        Assert.NotNull(takenOver);
+
+        Assert.Null(await processor.ProcessAsync(stale, default));
+        var untouched = await Fixture.QueryAsync(db => db.WebhookEvents.SingleAsync());
+        Assert.Equal((WebhookEventStatus.Received, 0, later + WebhookInbox.ClaimLease), (untouched.Status, untouched.Attempts, untouched.ClaimedUntil));
+        Assert.Equal(0, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
+
+        Assert.Equal(WebhookEventStatus.Processed, await processor.ProcessAsync(takenOver, default));
         Assert.Equal(1, await Fixture.QueryAsync(db => db.Activities.CountAsync()));
     }
 
@@ -315,6 +363,13 @@ public sealed class WebhookProcessingTests(PostgresFixture fixture) : PostgresTe
         await using var scope = Fixture.Factory.Services.CreateAsyncScope();
         var claims = await scope.ServiceProvider.GetRequiredService<WebhookInbox>().StoreAsync(events, default);
         return await scope.ServiceProvider.GetRequiredService<OpenPhoneWebhookProcessor>().TryProcessTogetherAsync([.. claims.Select(c => c!)], default);
+    }
+
+    /// <summary>Stored as the writer stores it: the claim its worker would hold.</summary>
+    private async Task<WebhookClaim> StoreAsync(WebhookEvent webhookEvent)
+    {
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        return Assert.Single(await scope.ServiceProvider.GetRequiredService<WebhookInbox>().StoreAsync([webhookEvent], default))!;
     }
 
     private async Task RecordAsync(MessageFact fact)

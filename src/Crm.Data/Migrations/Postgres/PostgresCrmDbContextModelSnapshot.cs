@@ -1481,6 +1481,7 @@ namespace Crm.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.Property<DateTimeOffset?>("ClaimedUntil")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Deliveries")
