@@ -28,8 +28,11 @@ public sealed class OpenPhoneWebhookOptions
     /// <summary>Workers processing stored events; events about one conversation or call always go to the same one.</summary>
     public int WebhookWorkers { get; set; } = 4;
 
-    /// <summary>Deliveries waiting to be stored, and stored ones waiting for a worker; beyond it, requests wait.</summary>
-    public int WebhookQueueCapacity { get; set; } = 10_000;
+    /// <summary>
+    /// Deliveries waiting to be stored, and stored ones waiting for a worker; beyond it, requests wait. Enough for a
+    /// minute of a burst above what the workers process (about 650 a second on 2 cores).
+    /// </summary>
+    public int WebhookQueueCapacity { get; set; } = 40_000;
 
     /// <summary>The key bytes: base64-decoded, after the <c>whsec_</c> prefix when there is one; null when not base64.</summary>
     public static byte[]? DecodeKey(string? key)
