@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Crm.Data.Users;
+using Crm.GraphQL.Server;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -95,7 +96,7 @@ internal static class AuthSetup
             return next(http);
         });
 
-        app.UseWebSockets(); // /graphql answers graphql-transport-ws and legacy graphql-ws upgrades as well
+        app.UseGraphQLWebSockets(); // /graphql answers graphql-transport-ws and legacy graphql-ws upgrades as well
         app.UseAuthentication();
         app.UseMiddleware<CsrfMiddleware>();
         app.UseRateLimiter();

@@ -15,6 +15,9 @@ public sealed class TransportWsClient : IAsyncDisposable
 
     public WebSocket Socket { get; }
 
+    /// <summary>Over a socket the test connected itself, such as a <see cref="ClientWebSocket"/> to a real port.</summary>
+    public static TransportWsClient Over(WebSocket socket) => new(socket);
+
     public static async Task<TransportWsClient> ConnectAsync<TEntryPoint>(
         WebApplicationFactory<TEntryPoint> factory, string? bearer = null, Action<Microsoft.AspNetCore.Http.HttpRequest>? configure = null, params string[] subProtocols)
         where TEntryPoint : class
