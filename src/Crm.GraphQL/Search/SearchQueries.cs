@@ -71,8 +71,8 @@ internal static class SearchQueries
         }
 
         var more = rows.Count > size;
-        var edges = rows.Take(size).Select(r => new Edge<object>(Encode(r.Section, r.Index + 1), r.Row)).ToList();
-        var info = new PageInfo(more, request.After is not null, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
+        var edges = rows.Take(size).Select(r => new Edge<object>(() => Encode(r.Section, r.Index + 1), r.Row)).ToList();
+        var info = PageInfo.Of(edges, more, request.After is not null);
         return new Page<object>(edges, info, async ct => await contacts.CountAsync(ct) + await messages.CountAsync(ct));
     }
 

@@ -17,9 +17,31 @@ public sealed class KeyedRow<T>
 
 public sealed record PageRequest(int? First, string? After, int? Last, string? Before);
 
-public sealed record Edge<T>(string Cursor, T Node);
+/// <summary>A row of a page. Its cursor is encoded only if asked for: most pages select none, or one of fifty.</summary>
+public sealed class Edge<T>(Func<string> cursor, T node)
+{
+    private string? _cursor;
 
-public sealed record PageInfo(bool HasNextPage, bool HasPreviousPage, string? StartCursor, string? EndCursor);
+    public string Cursor => _cursor ??= cursor();
+
+    public T Node { get; } = node;
+}
+
+/// <summary>Whether there is more on either side, and the cursors at the page's ends, encoded when selected.</summary>
+public sealed class PageInfo(bool hasNextPage, bool hasPreviousPage, Func<string?> startCursor, Func<string?> endCursor)
+{
+    public bool HasNextPage { get; } = hasNextPage;
+
+    public bool HasPreviousPage { get; } = hasPreviousPage;
+
+    public string? StartCursor => startCursor();
+
+    public string? EndCursor => endCursor();
+
+    /// <summary>The page info of <paramref name="edges"/>, whose cursors are those of its first and last edge.</summary>
+    public static PageInfo Of<T>(IReadOnlyList<Edge<T>> edges, bool hasNextPage, bool hasPreviousPage) =>
+        new(hasNextPage, hasPreviousPage, () => edges.Count > 0 ? edges[0].Cursor : null, () => edges.Count > 0 ? edges[^1].Cursor : null);
+}
 
 /// <summary>A page of a connection; the total is counted only if a client selects it.</summary>
 public sealed class Page<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInfo, Func<IDataLoaderResult<int>> totalCount)
@@ -193,12 +215,8 @@ internal sealed class KeysetPlan<T>
             page = page.Reverse();
         }
 
-        var edges = page.Select(r => new Edge<T>(Cursor.Encode(r.Keys, Keys), r.Row)).ToList();
-        var info = new PageInfo(
-            HasNextPage: Backward ? _before is not null : more,
-            HasPreviousPage: Backward ? more : _after is not null,
-            StartCursor: edges.FirstOrDefault()?.Cursor,
-            EndCursor: edges.LastOrDefault()?.Cursor);
+        var edges = page.Select(r => new Edge<T>(() => Cursor.Encode(r.Keys, Keys), r.Row)).ToList();
+        var info = PageInfo.Of(edges, hasNextPage: Backward ? _before is not null : more, hasPreviousPage: Backward ? more : _after is not null);
         return new Page<T>(edges, info, totalCount);
     }
 
