@@ -146,9 +146,12 @@ internal static class FilterOperations
         return Expression.MakeBinary(op, member, right);
     }
 
-    /// <summary>A captured value, so EF Core sends it as a SQL parameter rather than inlining a literal.</summary>
-    public static UnaryExpression Parameter(object? value, Type type) =>
-        Expression.Convert(Expression.Field(Expression.Constant(new StrongBox<object?>(value)), nameof(StrongBox<object?>.Value)), type);
+    /// <summary>
+    /// A captured value, so EF Core sends it as a SQL parameter rather than inlining a literal. Typed: EF Core reads a
+    /// field of a constant directly, where a conversion around it would cost a compiled lambda per query.
+    /// </summary>
+    public static MemberExpression Parameter(object? value, Type type) =>
+        Expression.Field(Expression.Constant(Activator.CreateInstance(typeof(StrongBox<>).MakeGenericType(type), value)), nameof(StrongBox<object?>.Value));
 
     private static MethodCallExpression In(Expression member, object? values, Func<object?, object?> convert)
     {
