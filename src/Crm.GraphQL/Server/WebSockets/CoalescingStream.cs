@@ -15,7 +15,7 @@ namespace Crm.GraphQL.Server.WebSockets;
 /// </remarks>
 internal sealed class CoalescingStream(Stream inner) : Stream
 {
-    /// <summary>What a hold keeps at most before it writes: dozens of events' messages, rented only while holding.</summary>
+    /// <summary>What a hold keeps at most before it writes: dozens of events' messages.</summary>
     internal const int BufferBytes = 16 * 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -57,19 +57,19 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _buffer ??= _holding ? ArrayPool<byte>.Shared.Rent(BufferBytes) : null;
-            if (_buffer is not null && _count + buffer.Length > _buffer.Length)
+            if (_holding && _count + buffer.Length > BufferBytes)
             {
                 await WritePendingAsync(cancellationToken);
             }
 
-            if (_buffer is null || buffer.Length > _buffer.Length)
+            if (!_holding || buffer.Length > BufferBytes)
             {
                 await inner.WriteAsync(buffer, cancellationToken);
                 await inner.FlushAsync(cancellationToken);
                 return;
             }
 
+            Reserve(_count + buffer.Length);
             buffer.Span.CopyTo(_buffer.AsSpan(_count));
             _count += buffer.Length;
         }
@@ -141,6 +141,28 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         _count = 0; // a write that failed leaves the socket aborted: nothing kept would be sent anyway
         await inner.WriteAsync(_buffer.AsMemory(0, count), cancellationToken);
         await inner.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Rented to fit what is held, not the most a hold may keep: a thousand sockets each holding a few messages would
+    /// otherwise take more 16 KiB buffers than the shared pool keeps, and allocate each.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_buffer))]
+    private void Reserve(int length)
+    {
+        if (_buffer is not null && _buffer.Length >= length)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(length, Math.Min(BufferBytes, (_buffer?.Length ?? 512) * 2)));
+        if (_buffer is not null)
+        {
+            _buffer.AsSpan(0, _count).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = larger;
     }
 
     private void ReturnBuffer()

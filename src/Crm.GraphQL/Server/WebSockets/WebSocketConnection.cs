@@ -326,14 +326,15 @@ internal sealed partial class WebSocketConnection : IDisposable
         try
         {
             // Whatever queued up while the socket was busy goes out in one write, so a socket that fell behind catches
-            // up at a fraction of the cost per message; an idle one still sends each message as it comes.
+            // up at a fraction of the cost per message; one that is not behind sends each message as it comes.
             while (await _outbox.Reader.WaitToReadAsync(_aborted.Token))
             {
-                _coalescing?.Hold();
+                var held = Volatile.Read(ref _queued) > 1 ? _coalescing : null;
+                held?.Hold();
                 var closed = await SendQueuedAsync();
-                if (_coalescing is not null)
+                if (held is not null)
                 {
-                    await _coalescing.ReleaseAsync(_aborted.Token);
+                    await held.ReleaseAsync(_aborted.Token);
                 }
 
                 if (closed)
