@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Crm.Data.Users;
-using Crm.GraphQL.Server;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -96,7 +95,7 @@ internal static class AuthSetup
             return next(http);
         });
 
-        app.UseGraphQLWebSockets(); // /graphql answers graphql-transport-ws and legacy graphql-ws upgrades as well
+        app.UseWebSockets(); // /graphql answers graphql-transport-ws and legacy graphql-ws upgrades as well
         app.UseAuthentication();
         app.UseMiddleware<CsrfMiddleware>();
         app.UseRateLimiter();

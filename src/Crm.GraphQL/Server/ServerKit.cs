@@ -8,11 +8,10 @@ using Crm.GraphQL.Server.WebSockets;
 using GraphQL;
 using GraphQL.DI;
 using GraphQL.Execution;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Crm.GraphQL.Server;
 
-/// <summary>The kit's entry points for a host: its services, its WebSocket middleware, and the <c>/graphql</c> endpoint of every transport.</summary>
+/// <summary>The kit's two entry points for a host: its services, and the <c>/graphql</c> endpoint of every transport.</summary>
 public static partial class ServerKit
 {
     /// <summary>
@@ -76,24 +75,6 @@ public static partial class ServerKit
             http.WebSockets.IsWebSocketRequest ? WebSocketEndpoint.HandleAsync(http)
             : EventStreamResponse.IsRequested(http.Request.Headers.Accept) ? EventStreamResponse.HandleAsync(http)
             : GraphQLHttpEndpoint.HandleAsync(http));
-
-    /// <summary>
-    /// The framework's WebSocket middleware, over connections that can send a socket's queued messages in one write
-    /// (<see cref="CoalescingStream"/>). In place of <c>UseWebSockets</c>, before the endpoint.
-    /// </summary>
-    public static IApplicationBuilder UseGraphQLWebSockets(this IApplicationBuilder app)
-    {
-        app.Use((http, next) =>
-        {
-            if (http.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
-            {
-                http.Features.Set<IHttpUpgradeFeature>(new CoalescingStream.UpgradeFeature(upgrade));
-            }
-
-            return next(http);
-        });
-        return app.UseWebSockets();
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A GraphQL resolver failed")]
     private static partial void LogResolverFailure(ILogger logger, Exception exception);

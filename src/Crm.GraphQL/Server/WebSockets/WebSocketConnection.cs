@@ -26,7 +26,6 @@ internal sealed partial class WebSocketConnection : IDisposable
     private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
 
     private readonly WebSocket _socket;
-    private readonly CoalescingStream? _coalescing;
     private readonly WebSocketDialect _dialect;
     private readonly HttpContext _http;
     private readonly SubscriptionOptions _options;
@@ -41,11 +40,9 @@ internal sealed partial class WebSocketConnection : IDisposable
     private int _closing;
     private int _queued;
 
-    public WebSocketConnection(
-        WebSocket socket, CoalescingStream? coalescing, WebSocketDialect dialect, HttpContext http, SubscriptionOptions options, IGraphQLTextSerializer serializer, ILogger logger)
+    public WebSocketConnection(WebSocket socket, WebSocketDialect dialect, HttpContext http, SubscriptionOptions options, IGraphQLTextSerializer serializer, ILogger logger)
     {
         _socket = socket;
-        _coalescing = coalescing;
         _dialect = dialect;
         _http = http;
         _options = options;
@@ -325,23 +322,28 @@ internal sealed partial class WebSocketConnection : IDisposable
     {
         try
         {
-            // Whatever queued up while the socket was busy goes out in one write, so a socket that fell behind catches
-            // up at a fraction of the cost per message; one that is not behind sends each message as it comes.
-            while (await _outbox.Reader.WaitToReadAsync(_aborted.Token))
+            await foreach (var message in _outbox.Reader.ReadAllAsync(_aborted.Token))
             {
-                var held = Volatile.Read(ref _queued) > 1 ? _coalescing : null;
-                held?.Hold();
-                var closed = await SendQueuedAsync();
-                if (held is not null)
+                if (message.Bytes is null)
                 {
-                    await held.ReleaseAsync(_aborted.Token);
-                }
+                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(message.Status, message.Reason, _aborted.Token);
+                    }
 
-                if (closed)
-                {
                     // A client that never answers our close frame is dropped rather than held open.
                     _aborted.CancelAfter(TimeSpan.FromSeconds(5));
                     return;
+                }
+
+                Interlocked.Decrement(ref _queued);
+                if (message.Payload is null)
+                {
+                    await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, true, _aborted.Token);
+                }
+                else
+                {
+                    await SendNextAsync(message.Bytes, message.Payload);
                 }
             }
         }
@@ -350,35 +352,6 @@ internal sealed partial class WebSocketConnection : IDisposable
             LogSendFailed(_logger, ex);
             await _aborted.CancelAsync();
         }
-    }
-
-    /// <summary>Sends what is queued now; true once the close frame was among it.</summary>
-    private async Task<bool> SendQueuedAsync()
-    {
-        while (_outbox.Reader.TryRead(out var message))
-        {
-            if (message.Bytes is null)
-            {
-                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    await _socket.CloseOutputAsync(message.Status, message.Reason, _aborted.Token);
-                }
-
-                return true;
-            }
-
-            Interlocked.Decrement(ref _queued);
-            if (message.Payload is null)
-            {
-                await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, true, _aborted.Token);
-            }
-            else
-            {
-                await SendNextAsync(message.Bytes, message.Payload);
-            }
-        }
-
-        return false;
     }
 
     /// <summary>

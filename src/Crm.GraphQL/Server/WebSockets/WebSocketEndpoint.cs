@@ -1,6 +1,5 @@
 using Crm.GraphQL.Server.Subscriptions;
 using GraphQL;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Crm.GraphQL.Server.WebSockets;
@@ -23,10 +22,8 @@ internal static partial class WebSocketEndpoint
         var services = http.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<WebSocketConnection>();
         using var socket = await http.WebSockets.AcceptWebSocketAsync(dialect.SubProtocol);
-        // Absent where the server gives no upgraded stream of its own (HTTP/2, the test host): each message is then a write.
-        var coalescing = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingStream.UpgradeFeature)?.Stream;
         using var connection = new WebSocketConnection(
-            socket, coalescing, dialect, http, services.GetRequiredService<IOptions<SubscriptionOptions>>().Value, services.GetRequiredService<IGraphQLTextSerializer>(), logger);
+            socket, dialect, http, services.GetRequiredService<IOptions<SubscriptionOptions>>().Value, services.GetRequiredService<IGraphQLTextSerializer>(), logger);
         LogOpened(logger, dialect.SubProtocol);
         await connection.RunAsync(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         LogClosed(logger, dialect.SubProtocol);
