@@ -46,10 +46,16 @@ public sealed class TransportWsClient : IAsyncDisposable
         where TEntryPoint : class
     {
         var client = await ConnectAsync(factory, subProtocols: subProtocol);
-        await client.SendAsync(new { type = "connection_init", payload = new { apiKey } });
-        var ack = await client.ReceiveAsync();
-        Assert.Equal("connection_ack", ack["type"]?.GetValue<string>());
+        await client.InitAsync(apiKey);
         return client;
+    }
+
+    /// <summary>Completes connection_init with the key in the payload, as browser clients do.</summary>
+    public async Task InitAsync(string apiKey)
+    {
+        await SendAsync(new { type = "connection_init", payload = new { apiKey } });
+        var ack = await ReceiveAsync();
+        Assert.Equal("connection_ack", ack["type"]?.GetValue<string>());
     }
 
     public Task SendAsync(object message) => SendRawAsync(JsonSerializer.Serialize(message));
