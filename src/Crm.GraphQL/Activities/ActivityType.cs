@@ -1,8 +1,9 @@
+using Crm.Data;
 using Crm.Data.Activities;
-using Crm.GraphQL.Loading;
 using Crm.GraphQL.Server.Conventions;
 using Crm.GraphQL.Server.Querying;
 using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
 
 namespace Crm.GraphQL.Activities;
 
@@ -13,12 +14,13 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
         Name = "Activity";
         Description = "One message or call on a conversation's timeline.";
         Interface<NodeInterfaceType>();
-        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        this.Projected();
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Reads(x => x.Id).Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.Kind, type: typeof(NonNullGraphType<ActivityKindType>)).Description("Message or call.");
         Field(x => x.Direction, type: typeof(NonNullGraphType<ActivityDirectionType>)).Description("Whether the contact or the business started it.");
         Field(x => x.Body, nullable: true).Description("The message text; null for calls.");
         Field(x => x.Media, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<MediaItemType>>>)).Description("Pictures and files attached to a message.");
-        Field<MessageStatusType>("status").Resolve(ctx => ctx.Source.OutboundStatus)
+        Field<MessageStatusType>("status").Reads(x => x.OutboundStatus).Resolve(ctx => ctx.Source.OutboundStatus)
             .Description("Where an outgoing text is: QUEUED, SENDING, SENT, DELIVERED, or FAILED, SKIPPED, CANCELLED. Null for calls and incoming texts.");
         Field(x => x.FailureReason, nullable: true).Description("Why an outgoing text was FAILED or SKIPPED, in words staff can act on.");
         Field(x => x.GateNote, nullable: true).Description("The send gate's note on an outgoing text it deferred or let through with a warning.");
@@ -26,7 +28,7 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
         Field(x => x.QueuedAt, nullable: true).Description("When the outgoing text was queued (again, after a retry).");
         Field(x => x.SentAt, nullable: true).Description("When OpenPhone accepted the outgoing text.");
         Field(x => x.DeliveredAt, nullable: true).Description("When the carrier reported the outgoing text delivered.");
-        Field<StringGraphType>("openPhoneStatus").Resolve(ctx => ctx.Source.Status)
+        Field<StringGraphType>("openPhoneStatus").Reads(x => x.Status).Resolve(ctx => ctx.Source.Status)
             .Description("OpenPhone's own status word: queued, sent, delivered, failed, received for messages; completed, missed, no-answer … for calls.");
         Field(x => x.ErrorText, nullable: true).Description("OpenPhone's error text for a message, when it reported one.");
         Field(x => x.OpenPhoneId, nullable: true).Description("OpenPhone's id (AC…).");
@@ -44,13 +46,16 @@ internal sealed class ActivityType : ObjectGraphType<Activity>
         Field(x => x.Transcript, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<TranscriptLineType>>>)).Description("The call transcript, line by line.");
         Field<NonNullGraphType<BooleanGraphType>>("missed")
             .Description("True for a call that nobody answered (missed, no-answer, or voicemail).")
+            .Reads(x => x.Kind, x => x.AnsweredAt, x => x.DurationSeconds)
             .Resolve(ctx => ctx.Source.Kind == ActivityKind.Call && ctx.Source.AnsweredAt is null && ctx.Source.DurationSeconds is null);
         Field<NonNullGraphType<IdGraphType>>("conversationId")
             .Description("The conversation this belongs to (its global id).")
+            .Reads(x => x.ConversationId)
             .Resolve(ctx => NodeId.Encode("Conversation", ctx.Source.ConversationId));
         Field<Contacts.ContactType>("contact")
             .Description("The contact on the other end.")
-            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
+            .Reads(x => x.ContactId)
+            .Resolve(ctx => ctx.LoadProjected(ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking(), c => c.Id, ctx.Source.ContactId));
     }
 }
 

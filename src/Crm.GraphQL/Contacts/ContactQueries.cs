@@ -1,7 +1,6 @@
 using Crm.Data;
 using Crm.Data.Users;
 using Crm.GraphQL.Auth;
-using Crm.GraphQL.Loading;
 using Crm.GraphQL.Server.Conventions;
 using Crm.GraphQL.Server.Querying;
 using GraphQL;
@@ -27,6 +26,7 @@ internal static class ContactQueries
             .Description("One contact by id; null when it does not exist.")
             .RequireRole(CrmRole.Viewer)
             .Argument<NonNullGraphType<IdGraphType>>("id", "The contact's global id.")
-            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(NodeId.Decode(ctx.GetArgument<string>("id"), "Contact")));
+            .Resolve(ctx => ctx.LoadProjected(
+                ctx.RequestServices!.GetRequiredService<CrmDbContext>().Contacts.AsNoTracking(), c => c.Id, NodeId.Decode(ctx.GetArgument<string>("id"), "Contact")));
     }
 }

@@ -17,10 +17,12 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Name = "Contact";
         Description = "A person or business the company talks to.";
         Interface<NodeInterfaceType>();
-        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        this.Projected();
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Reads(x => x.Id).Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field(x => x.FirstName, nullable: true).Description("Given name.");
         Field(x => x.LastName, nullable: true).Description("Family name.");
-        Field(x => x.DisplayName).Description("The name to show: first and last name, else the formatted phone number.");
+        Field(x => x.DisplayName).Description("The name to show: first and last name, else the formatted phone number.")
+            .Reads(x => x.FirstName, x => x.LastName, x => x.Phone, x => x.Email);
         Field(x => x.Phone, nullable: true).Description("Mobile or main number in E.164 (+16175550123). Unique among contacts.");
         Field(x => x.Email, nullable: true).Description("Email address.");
         Field(x => x.Company, nullable: true).Description("Company name.");
@@ -42,11 +44,13 @@ internal sealed class ContactType : ObjectGraphType<Contact>
         Field<NonNullGraphType<ConsentEntriesConnectionType>>("consentHistory")
             .Description("The consent ledger's entries for this contact, newest first; nothing is ever removed from it.")
             .PagingArguments()
+            .Reads(x => x.Id)
             .Resolve(ctx => ctx.PageByParent(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().ConsentEntries.AsNoTracking(), e => e.ContactId!.Value, ctx.Source.Id,
                 ConsentFilters.Filter, ConsentFilters.Sort, ConsentFilters.DefaultOrder, ConsentFilters.Tiebreak));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CustomFieldType>>>>("customFields")
             .Description("Business-specific fields as key/value pairs.")
+            .Reads(x => x.CustomFields)
             .Resolve(ctx => ctx.Source.CustomFields.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());
         Field(x => x.Source, type: typeof(NonNullGraphType<ContactSourceType>)).Description("How the contact entered the CRM.");
         Field(x => x.OpenPhoneContactId, nullable: true).Description("OpenPhone's id of the matching OpenPhone contact.");
@@ -56,6 +60,7 @@ internal sealed class ContactType : ObjectGraphType<Contact>
             .Description("The contact's conversations, newest activity first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ConversationFilterInputType), typeof(ConversationSortInputType))
+            .Reads(x => x.Id)
             .Resolve(ctx => ctx.PageByParent(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Conversations.AsNoTracking(), c => c.ContactId, ctx.Source.Id,
                 ConversationFilters.Filter, ConversationFilters.Sort, ConversationQueries.InboxOrder, ConversationFilters.Tiebreak));
@@ -63,6 +68,7 @@ internal sealed class ContactType : ObjectGraphType<Contact>
             .Description("Everything with this contact across all lines, newest first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
+            .Reads(x => x.Id)
             .Resolve(ctx => ctx.PageByParent(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.ContactId, ctx.Source.Id,
                 ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));

@@ -34,17 +34,6 @@ internal static class ConversationQueries
                     query = query.Where(c => c.SnoozedUntil == null || c.SnoozedUntil <= now);
                 }
 
-                // The inbox's usual to-ones come with the page, in its one query, rather than in a batch after it.
-                if (ctx.NodesSelect("contact"))
-                {
-                    query = query.Include(c => c.Contact);
-                }
-
-                if (ctx.NodesSelect("phoneNumber"))
-                {
-                    query = query.Include(c => c.PhoneNumber);
-                }
-
                 return await ctx.PageAsync(query, ConversationFilters.Filter, ConversationFilters.Sort, InboxOrder, ConversationFilters.Tiebreak);
             });
 

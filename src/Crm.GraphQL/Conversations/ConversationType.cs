@@ -19,16 +19,19 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
         Name = "Conversation";
         Description = "The thread between one contact and one of the business's lines: texts and calls on one timeline.";
         Interface<NodeInterfaceType>();
-        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
+        this.Projected();
+        Field<NonNullGraphType<IdGraphType>>("id").Description("Opaque global id.").Reads(x => x.Id).Resolve(ctx => NodeId.Encode(Name, ctx.Source.Id));
         Field<NonNullGraphType<ContactType>>("contact")
             .Description("Who the business is talking to.")
-            // Joined by the inbox page when selected (ConversationQueries); batched otherwise.
+            // Joined into a page of conversations when selected; batched otherwise.
+            .ReadsJoined(x => x.Contact)
             .Resolve(ctx => ctx.Source.Contact as object ?? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Contacts.Load(ctx.Source.ContactId));
         Field<NonNullGraphType<PhoneNumberType>>("phoneNumber")
             .Description("The business line the conversation runs on.")
+            .ReadsJoined(x => x.PhoneNumber)
             .Resolve(ctx => ctx.Source.PhoneNumber as object ?? ctx.RequestServices!.GetRequiredService<CrmLoaders>().PhoneNumbers.Load(ctx.Source.PhoneNumberId));
         Field(x => x.OpenPhoneConversationId, nullable: true).Description("OpenPhone's id of the conversation (CN…), once known.");
-        Field<NonNullGraphType<BooleanGraphType>>("unread").Description("Whether incoming activity awaits a reader.").Resolve(ctx => ctx.Source.UnreadCount > 0);
+        Field<NonNullGraphType<BooleanGraphType>>("unread").Description("Whether incoming activity awaits a reader.").Reads(x => x.UnreadCount).Resolve(ctx => ctx.Source.UnreadCount > 0);
         Field(x => x.UnreadCount).Description("Incoming activities since the conversation was last read.");
         Field(x => x.Status, type: typeof(NonNullGraphType<ConversationStatusType>)).Description("OPEN until someone marks it DONE.");
         Field(x => x.SnoozedUntil, nullable: true).Description("Hidden from the inbox until then.");
@@ -39,21 +42,25 @@ internal sealed class ConversationType : ObjectGraphType<Conversation>
         Field(x => x.CreatedAt).Description("When the conversation began.");
         Field<ActivityType>("lastActivity")
             .Description("The latest message or call.")
-            .Resolve(ctx => ctx.Source.LastActivityId is { } id ? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Activities.Load(id) : null);
+            .Reads(x => x.LastActivityId)
+            .Resolve(ctx => ctx.Source.LastActivityId is { } id ? ctx.LoadProjected(ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.Id, id) : null);
         Field<NonNullGraphType<ActivitiesConnectionType>>("activities")
             .Description("The timeline, newest first unless ordered otherwise.")
             .PagingArguments()
             .FilterArguments(typeof(ActivityFilterInputType), typeof(ActivitySortInputType))
+            .Reads(x => x.Id)
             .Resolve(ctx => ctx.PageByParent(
                 ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.ConversationId, ctx.Source.Id,
                 ActivityFilters.Filter, ActivityFilters.Sort, ActivityFilters.DefaultOrder, ActivityFilters.Tiebreak));
         Field<NonNullGraphType<BooleanGraphType>>("hasMedia")
             .Description("Whether the latest activity carries pictures or files.")
+            .Reads(x => x.LastActivityId)
             .Resolve(ctx => ctx.Source.LastActivityId is { } id
-                ? ctx.RequestServices!.GetRequiredService<CrmLoaders>().Activities.Load(id).Then(a => a?.Media.Count > 0)
+                ? ctx.LoadProjected(ctx.RequestServices!.GetRequiredService<CrmDbContext>().Activities.AsNoTracking(), a => a.Id, id, a => a.Media).Then(a => a?.Media.Count > 0)
                 : false);
         Field<NonNullGraphType<BooleanGraphType>>("lastOutgoingFromCampaign")
             .Description("Whether the latest outgoing message was sent by a campaign (always false until campaigns exist).")
+            .Reads()
             .Resolve(_ => false);
     }
 }

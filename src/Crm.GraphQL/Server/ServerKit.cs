@@ -28,7 +28,7 @@ public static partial class ServerKit
         builder.Services.AddSingleton<DocumentCache>();
         builder.Services.AddSingleton<ArgumentCoercion>();
         builder.Services.AddSingleton<SubscriptionGroups>();
-        builder.Services.AddScoped<ParentConnectionBatches>();
+        builder.Services.AddScoped<SelectionBatches>();
         var limits = builder.Configuration.GetSection(GraphQLServerOptions.Section).Get<GraphQLServerOptions>() ?? new();
         var exposeExceptionDetails = builder.Environment.IsDevelopment();
 

@@ -28,7 +28,10 @@ public static class ConnectionFields
         context.GetArgument<int?>("last"),
         context.GetArgument<string?>("before"));
 
-    /// <summary>Filters, orders and pages <paramref name="source"/> in one SQL query (plus a COUNT if totalCount is selected).</summary>
+    /// <summary>
+    /// Filters, orders and pages <paramref name="source"/> in one SQL query (plus a COUNT if totalCount is selected),
+    /// reading only what the nodes' selection needs (<see cref="Projection"/>).
+    /// </summary>
     internal static Task<Page<T>> PageAsync<T>(
         this IResolveFieldContext context,
         IQueryable<T> source,
@@ -36,10 +39,12 @@ public static class ConnectionFields
         SortDefinition<T> sort,
         IReadOnlyList<SortKey<T>> defaultOrder,
         SortKey<T> tiebreak)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
         var (rows, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
-        return Keyset.PageAsync(rows, order, context.GetPageRequest(), context.CancellationToken);
+        var projection = Projection.OfNodes(context, source);
+        return Keyset.PageAsync(projection is null ? Projection.IncludeJoined(context, rows) : rows, order, context.GetPageRequest(), context.CancellationToken, projection);
     }
 
     /// <summary>The field's <c>where</c> and <c>order</c> applied by <see cref="FilterAndOrder{T}(IQueryable{T}, IDictionary{string, object?}?, IEnumerable{object?}?, FilterDefinition{T}, SortDefinition{T}, IReadOnlyList{SortKey{T}}, SortKey{T})"/>.</summary>
@@ -72,41 +77,41 @@ public static class ConnectionFields
         return (where is null ? source : source.Where(filter.Compile(where)), sort.Compile(order, defaultOrder, tiebreak));
     }
 
-    /// <summary>
-    /// Whether the connection's nodes select <paramref name="field"/>, under <c>nodes</c> or <c>edges { node }</c>,
-    /// directly or through fragments: a resolver can then read that to-one with the page (a join) instead of batching
-    /// it afterwards. Directives are not read, so a field skipped by <c>@skip</c> counts too: reading more is harmless.
-    /// </summary>
-    public static bool NodesSelect(this IResolveFieldContext context, string field)
+    private static void PageSize(object value)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        foreach (var child in Fields(context, context.FieldAst.SelectionSet))
+        var size = (int)value;
+        if (size is < 0 or > Keyset.MaxPageSize)
         {
-            var nodes = child.Name.StringValue switch
-            {
-                "nodes" => [child],
-                "edges" => Fields(context, child.SelectionSet).Where(f => f.Name.StringValue == "node"),
-                _ => [],
-            };
-            if (nodes.Any(n => Fields(context, n.SelectionSet).Any(f => f.Name.StringValue == field)))
-            {
-                return true;
-            }
+            throw new ArgumentOutOfRangeException(nameof(value), size, $"The page size must be between 0 and {Keyset.MaxPageSize}; {size} was requested.");
         }
-
-        return false;
     }
+}
+
+/// <summary>The fields a selection set selects, through fragments.</summary>
+internal static class Selections
+{
+    /// <summary>
+    /// The fields the connection field's nodes select, under <c>nodes</c> and <c>edges { node }</c>. Directives are not
+    /// read, so a field skipped by <c>@skip</c> counts too: reading more is harmless.
+    /// </summary>
+    public static IEnumerable<GraphQLField> Nodes(IResolveFieldContext context) =>
+        Of(context, context.FieldAst.SelectionSet).SelectMany(child => child.Name.StringValue switch
+        {
+            "nodes" => Of(context, child.SelectionSet),
+            "edges" => Of(context, child.SelectionSet).Where(f => f.Name.StringValue == "node").SelectMany(n => Of(context, n.SelectionSet)),
+            _ => [],
+        });
 
     // Validation has refused fragment cycles before any resolver runs, so this ends.
-    private static IEnumerable<GraphQLField> Fields(IResolveFieldContext context, GraphQLSelectionSet? selections)
+    public static IEnumerable<GraphQLField> Of(IResolveFieldContext context, GraphQLSelectionSet? selections)
     {
         foreach (var selection in selections?.Selections ?? [])
         {
             var nested = selection switch
             {
                 GraphQLField f => [f],
-                GraphQLInlineFragment inline => Fields(context, inline.SelectionSet),
-                GraphQLFragmentSpread spread => Fields(context, context.Document.Definitions.OfType<GraphQLFragmentDefinition>()
+                GraphQLInlineFragment inline => Of(context, inline.SelectionSet),
+                GraphQLFragmentSpread spread => Of(context, context.Document.Definitions.OfType<GraphQLFragmentDefinition>()
                     .FirstOrDefault(d => d.FragmentName.Name.StringValue == spread.FragmentName.Name.StringValue)?.SelectionSet),
                 _ => [],
             };
@@ -114,15 +119,6 @@ public static class ConnectionFields
             {
                 yield return f;
             }
-        }
-    }
-
-    private static void PageSize(object value)
-    {
-        var size = (int)value;
-        if (size is < 0 or > Keyset.MaxPageSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(value), size, $"The page size must be between 0 and {Keyset.MaxPageSize}; {size} was requested.");
         }
     }
 }

@@ -69,10 +69,12 @@ public static class Keyset
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
 
-    public static async Task<Page<T>> PageAsync<T>(IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, PageRequest request, CancellationToken cancellationToken)
+    /// <summary>A page of <paramref name="source"/>, each row projected by <paramref name="projection"/> (<c>row => new T { … }</c>) when one is given.</summary>
+    public static async Task<Page<T>> PageAsync<T>(
+        IQueryable<T> source, IReadOnlyList<SortKey<T>> keys, PageRequest request, CancellationToken cancellationToken, Expression<Func<T, T>>? projection = null)
     {
         var plan = KeysetPlan<T>.For(keys, request);
-        var rows = await plan.Rows(source).ToListAsync(cancellationToken);
+        var rows = await plan.Rows(source, projection).ToListAsync(cancellationToken);
         return plan.ToPage(rows, () => new DeferredResult<int>(ct => source.CountAsync(ct)));
     }
 
@@ -159,7 +161,7 @@ internal sealed class KeysetPlan<T>
     public static KeysetPlan<T> After(IReadOnlyList<SortKey<T>> keys, object?[]? after, int size) => new(keys, after, null, backward: false, size);
 
     /// <summary>The page's rows of <paramref name="source"/> with their keys, and one more to learn whether more follow.</summary>
-    public IQueryable<KeyedRow<T>> Rows(IQueryable<T> source) => WithKeys(Order(Seek(source))).Take(Size + 1);
+    public IQueryable<KeyedRow<T>> Rows(IQueryable<T> source, Expression<Func<T, T>>? projection) => WithKeys(Order(Seek(source)), projection).Take(Size + 1);
 
     /// <summary>Only the rows between the cursors.</summary>
     public IQueryable<T> Seek(IQueryable<T> source)
@@ -192,14 +194,17 @@ internal sealed class KeysetPlan<T>
         return source.Provider.CreateQuery<T>(expression);
     }
 
-    /// <summary>Each row with its key values, read in the same query: cursors never depend on navigations being loaded.</summary>
-    public IQueryable<KeyedRow<T>> WithKeys(IQueryable<T> source)
+    /// <summary>
+    /// Each row, projected if asked, with its key values read in the same query: cursors never depend on navigations
+    /// being loaded, nor on the projection reading the keys.
+    /// </summary>
+    public IQueryable<KeyedRow<T>> WithKeys(IQueryable<T> source, Expression<Func<T, T>>? projection = null)
     {
         var row = Expression.Parameter(typeof(T), "row");
         var values = Keys.Select(k => (Expression)Expression.Convert(Keyset.Rebind(k.Selector, row), typeof(object)));
         var body = Expression.MemberInit(
             Expression.New(typeof(KeyedRow<T>)),
-            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Row))!, row),
+            Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Row))!, projection is null ? row : Keyset.Rebind(projection, row)),
             Expression.Bind(typeof(KeyedRow<T>).GetProperty(nameof(KeyedRow<T>.Keys))!, Expression.NewArrayInit(typeof(object), values)));
         return source.Select(Expression.Lambda<Func<T, KeyedRow<T>>>(body, row));
     }

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Linq.Expressions;
-using System.Reflection;
 using Crm.GraphQL.Server.Loading;
 using GraphQL;
 using GraphQL.DataLoader;
@@ -32,37 +30,46 @@ internal static class ParentConnections
         SortDefinition<T> sort,
         IReadOnlyList<SortKey<T>> defaultOrder,
         SortKey<T> tiebreak)
+        where T : class
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(context);
         // One selection has the same arguments under every parent: its node (and field, should one node select it on
         // two types) names the batch. Arguments a batch refuses (a bad cursor, first with last) are refused for each
         // parent, as each list of its own would be.
-        var batches = context.RequestServices!.GetRequiredService<ParentConnectionBatches>();
+        var batches = context.RequestServices!.GetRequiredService<SelectionBatches>();
         var batch = batches.GetOrAdd(context.FieldAst, context.FieldDefinition, () =>
         {
             var (filtered, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
-            return new Batch<T, TKey>(filtered, parentKey, KeysetPlan<T>.For(order, context.GetPageRequest()));
+            // The rows are told apart by parent after they are read, so a projection reads the parent key too.
+            var projection = ParentMember(parentKey) is { } member ? Projection.OfNodes(context, source, member) : null;
+            return new Batch<T, TKey>(projection is null ? Projection.IncludeJoined(context, filtered) : filtered, parentKey, KeysetPlan<T>.For(order, context.GetPageRequest()), projection);
         });
         return batch.Pages.Load(parent).Then(page => page!);
     }
 
+    /// <summary>The member the parent key reads (<c>x => x.ParentId</c>, <c>x => x.ParentId!.Value</c>); null for any other key.</summary>
+    private static string? ParentMember<T, TKey>(Expression<Func<T, TKey>> parentKey) => parentKey.Body switch
+    {
+        MemberExpression { Expression: ParameterExpression } m => m.Member.Name,
+        MemberExpression { Member.Name: "Value", Expression: MemberExpression { Expression: ParameterExpression } m } => m.Member.Name,
+        _ => null,
+    };
+
     private sealed class Batch<T, TKey>
         where TKey : notnull
     {
-        // The parent key of a loaded row, compiled once per key member: callers write the key as a lambda, a new
-        // expression each time, and compiling it for every batch cost more CPU than materializing the page.
-        private static readonly ConcurrentDictionary<MemberInfo, Func<T, TKey>> ParentKeys = new();
-
         private readonly IQueryable<T> _source;
         private readonly Expression<Func<T, TKey>> _parentKey;
         private readonly KeysetPlan<T> _plan;
+        private readonly Expression<Func<T, T>>? _projection;
 
-        public Batch(IQueryable<T> source, Expression<Func<T, TKey>> parentKey, KeysetPlan<T> plan)
+        public Batch(IQueryable<T> source, Expression<Func<T, TKey>> parentKey, KeysetPlan<T> plan, Expression<Func<T, T>>? projection)
         {
             _source = source;
             _parentKey = parentKey;
             _plan = plan;
+            _projection = projection;
             Pages = new(FetchPagesAsync);
             Counts = new(FetchCountsAsync);
         }
@@ -82,7 +89,7 @@ internal static class ParentConnections
                 // One parent (contact(id) { activities }): the plain keyset query, without the window's extra steps.
                 var only = Expression.Equal(_parentKey.Body, FilterOperations.Parameter(parents.First(), typeof(TKey)));
                 var ofOnly = _source.Where(Expression.Lambda<Func<T, bool>>(only, _parentKey.Parameters));
-                rows = await _plan.Rows(ofOnly).ToListAsync(cancellationToken);
+                rows = await _plan.Rows(ofOnly, _projection).ToListAsync(cancellationToken);
             }
             else
             {
@@ -90,12 +97,10 @@ internal static class ParentConnections
                 var ofParent = Expression.Lambda<Func<T, bool>>(Expression.Equal(_parentKey.Body, parent), _parentKey.Parameters);
                 var firstRows = _plan.Order(_plan.Seek(Of(parents)).Where(ofParent)).Take(_plan.Size + 1);
                 var windowed = Of(parents).Select(_parentKey).Distinct().SelectMany(Expression.Lambda<Func<TKey, IEnumerable<T>>>(firstRows.Expression, parent));
-                rows = await _plan.WithKeys(_plan.Order(windowed)).ToListAsync(cancellationToken);
+                rows = await _plan.WithKeys(_plan.Order(windowed), _projection).ToListAsync(cancellationToken);
             }
 
-            var parentOf = _parentKey.Body is MemberExpression { Expression: ParameterExpression, Member: var member }
-                ? ParentKeys.GetOrAdd(member, _ => _parentKey.Compile())
-                : _parentKey.Compile();
+            var parentOf = Projection.Reader(_parentKey);
             var byParent = rows.GroupBy(r => parentOf(r.Row)).ToDictionary(g => g.Key, g => g.ToList());
             return parents.ToDictionary(p => p, p => _plan.ToPage(byParent.GetValueOrDefault(p) ?? [], () => Counts.Load(p)));
         }
@@ -114,8 +119,11 @@ internal static class ParentConnections
     }
 }
 
-/// <summary>The batches of one operation's nested connection selections; scoped like the operation's DbContext.</summary>
-internal sealed class ParentConnectionBatches
+/// <summary>
+/// The batches of one operation's field selections, each shared by the selection's parents: a nested connection's
+/// pages, a projected to-one. Scoped like the operation's DbContext.
+/// </summary>
+internal sealed class SelectionBatches
 {
     private readonly Dictionary<(GraphQLField Node, FieldType Field), object> _batches = [];
 
