@@ -7,7 +7,8 @@
 #   bench/run-query-bench.sh                  # 10,000 and 100,000 contacts, 10 activities per contact
 #   bench/run-query-bench.sh 2000             # a quick smoke run
 #
-# Environment: BENCH_ACTIVITIES_PER_CONTACT (10), BENCH_ROUNDS (20), BENCH_REQUESTS (25), BENCH_WARMUP (50),
+# Environment: BENCH_ACTIVITIES_PER_CONTACT (10), BENCH_ROUNDS (20), BENCH_REQUESTS (25), BENCH_WARMUP (1500 requests per side and scenario: a fresh server runs
+# its first ~1,000 requests at 3x the latency while the JIT recompiles hot methods, bench/results/query-100k-projection-2026-12-04.md),
 # BENCH_ONLY (run only the scenarios whose name contains it, e.g. "dashboard", or all but those: "!dashboard"),
 # BENCH_RESULTS (bench/results), CRM_TEST_INSTALL=0 forbids installing PostgreSQL with apt-get.
 set -euo pipefail
@@ -56,7 +57,7 @@ for contacts in "${SIZES[@]}"; do
   out="$RESULTS/query-$name${only:+-${only//!/no-}}-$DATE.md"
   "${BENCH[@]}" run --db "$DB" --url "${!url_var}" --email "$BENCH_ADMIN_EMAIL" --password "$BENCH_ADMIN_PASSWORD" \
     --label "$name" --out "$out" --json "$WORK/$name.json" --commit "$COMMIT" \
-    --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-50}" \
+    --rounds "${BENCH_ROUNDS:-20}" --requests "${BENCH_REQUESTS:-25}" --warmup "${BENCH_WARMUP:-1500}" \
     ${BENCH_ONLY:+--only "$BENCH_ONLY"}
   svc_stop_server "server-$name"
   summaries+=("$WORK/$name.json")
