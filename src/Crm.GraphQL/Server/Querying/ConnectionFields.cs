@@ -43,8 +43,8 @@ public static class ConnectionFields
     {
         ArgumentNullException.ThrowIfNull(context);
         var (rows, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
-        var projection = Projection.OfNodes(context, source);
-        return Keyset.PageAsync(projection is null ? Projection.IncludeJoined(context, rows) : rows, order, context.GetPageRequest(), context.CancellationToken, projection);
+        var (read, projection) = Projection.ForNodes(context, source, rows);
+        return Keyset.PageAsync(read, order, context.GetPageRequest(), context.CancellationToken, projection);
     }
 
     /// <summary>The field's <c>where</c> and <c>order</c> applied by <see cref="FilterAndOrder{T}(IQueryable{T}, IDictionary{string, object?}?, IEnumerable{object?}?, FilterDefinition{T}, SortDefinition{T}, IReadOnlyList{SortKey{T}}, SortKey{T})"/>.</summary>

@@ -42,8 +42,8 @@ internal static class ParentConnections
         {
             var (filtered, order) = context.FilterAndOrder(source, filter, sort, defaultOrder, tiebreak);
             // The rows are told apart by parent after they are read, so a projection reads the parent key too.
-            var projection = ParentMember(parentKey) is { } member ? Projection.OfNodes(context, source, member) : null;
-            return new Batch<T, TKey>(projection is null ? Projection.IncludeJoined(context, filtered) : filtered, parentKey, KeysetPlan<T>.For(order, context.GetPageRequest()), projection);
+            var (rows, projection) = ParentMember(parentKey) is { } member ? Projection.ForNodes(context, source, filtered, member) : (Projection.IncludeJoined(context, filtered), null);
+            return new Batch<T, TKey>(rows, parentKey, KeysetPlan<T>.For(order, context.GetPageRequest()), projection);
         });
         return batch.Pages.Load(parent).Then(page => page!);
     }

@@ -117,9 +117,14 @@ public static class Projection
     }
 
     /// <summary>
-    /// What an unprojected page needs of its joined to-ones: <paramref name="source"/> with each selected one included,
-    /// so that its field finds it on the row, as on a projected one.
+    /// How a connection's page reads its rows (<paramref name="rows"/>, of <paramref name="source"/>): projected by
+    /// <see cref="OfNodes"/>, or whole with each selected joined to-one included, so that its field finds it on the row.
     /// </summary>
+    internal static (IQueryable<T> Rows, Expression<Func<T, T>>? Projection) ForNodes<T>(IResolveFieldContext context, IQueryable<T> source, IQueryable<T> rows, params string[] alsoRead)
+        where T : class =>
+        OfNodes(context, source, alsoRead) is { } projection ? (rows, projection) : (IncludeJoined(context, rows), null);
+
+    /// <summary><paramref name="source"/> with each selected joined to-one included: an unprojected page's rows.</summary>
     internal static IQueryable<T> IncludeJoined<T>(IResolveFieldContext context, IQueryable<T> source)
         where T : class
     {
