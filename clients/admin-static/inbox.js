@@ -48,10 +48,14 @@ const SEARCH = `query Search($text: String!) {
 const LIVE = `subscription Inbox { conversationUpdated { ...Row } }
 ${ROW}`;
 
+// Live events heard while a load is in flight: its answer may have been read before them, so they are laid over it.
+let heardDuringLoad = [];
+
 export async function loadInbox({ more = false } = {}) {
   const inbox = state.inbox;
   if (more && (inbox.loading || !inbox.pageInfo?.hasNextPage)) return;
   const token = ++inbox.token;
+  heardDuringLoad = [];
   inbox.loading = true;
   update();
   const view = VIEWS[inbox.view];
@@ -63,6 +67,7 @@ export async function loadInbox({ more = false } = {}) {
     inbox.pageInfo = page.pageInfo;
     inbox.unreadTotal = data.unread.totalCount;
     inbox.error = null;
+    heardDuringLoad.forEach(place);
     if (!inbox.items.some((c) => c.id === inbox.selectedId) && !state.thread) inbox.selectedId = inbox.items[0]?.id ?? null;
   } catch (error) {
     if (token === inbox.token) inbox.error = error.message;
@@ -88,7 +93,7 @@ function recountUnread() {
 }
 
 /** Puts a changed conversation where the current view wants it: at its place by latest activity, or out. */
-export function applyConversation(conversation) {
+function place(conversation) {
   const inbox = state.inbox;
   const rest = inbox.items.filter((c) => c.id !== conversation.id);
   const last = rest[rest.length - 1];
@@ -99,6 +104,12 @@ export function applyConversation(conversation) {
     rest.splice(at < 0 ? rest.length : at, 0, conversation);
   }
   inbox.items = rest;
+}
+
+/** A changed conversation, from the socket or a mutation's answer: placed in the list and merged into the open thread. */
+export function applyConversation(conversation) {
+  if (state.inbox.loading) heardDuringLoad.push(conversation);
+  place(conversation);
   const thread = state.thread;
   if (thread?.conversation && thread.id === conversation.id) {
     // The row's contact has fewer fields than the thread's panel: keep the panel's.

@@ -108,6 +108,39 @@ public sealed class AdminPageBrowserTests(AdminBrowser fixture) : AdminBrowserTe
         Assert.True(await Page.EvaluateAsync<bool>("window.stillTheSamePage === true"));
     }
 
+    /// <summary>The inbox's first answer was read before the text came in, and arrives after the text's live event.</summary>
+    [Fact]
+    public async Task ALiveEventHeardWhileTheInboxLoadsIsNotLostWhenTheOlderAnswerArrives()
+    {
+        var earlier = AdminBrowser.NewPhone();
+        await Fixture.CreateContactAsync("Olga", "Earlier", earlier);
+        await Fixture.TextInAsync(earlier, "Any news on the quote?");
+        var release = new TaskCompletionSource();
+        await Page.RouteAsync("**/graphql", async route =>
+        {
+            if (route.Request.PostData?.Contains("query Inbox", StringComparison.Ordinal) != true)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var answer = await route.FetchAsync();
+            await release.Task;
+            await route.FulfillAsync(new() { Response = answer });
+        });
+        await SignInAsync();
+        var phone = AdminBrowser.NewPhone();
+        await Fixture.CreateContactAsync("Lena", "Latecomer", phone);
+        await Fixture.TextInAsync(phone, "Is tomorrow still good?");
+        var first = Page.Locator(".rows .row").First;
+        await Expect(first).ToContainTextAsync("Lena Latecomer", new() { Timeout = 10_000 });
+
+        release.SetResult();
+        await Expect(Page.Locator(".rows .row", new() { HasText = "Olga Earlier" })).ToBeVisibleAsync();
+        await Expect(first).ToContainTextAsync("Lena Latecomer");
+        await Page.UnrouteAllAsync(new() { Behavior = UnrouteBehavior.IgnoreErrors });
+    }
+
     [Fact]
     public async Task AReplyShowsAtOnceAndItsStatusReachesDelivered()
     {
